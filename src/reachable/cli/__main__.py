@@ -1,0 +1,5 @@
+"""`python -m reachable.cli` runs the CLI."""
+
+from reachable.cli.main import main
+
+main()

@@ -1,0 +1,156 @@
+"""Storing source records and events (idempotently, versioned) and reading them back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from reachable.areas import service as areas
+from reachable.common.dates import utcnow
+from reachable.common.errors import InputRejected
+from reachable.records.kinds import PAYLOADS
+from reachable.records.models import Event, ImportBatch
+from reachable.records.models import SourceRecord as SourceRecord  # re-exported for other domains
+from reachable.records.schemas import EventIn, EventOut, PersonIn, StoreResult
+from reachable.records.validation import as_utc, check_events
+
+PERSON_FIELDS = (
+    "first_name", "middle_names", "last_name", "dob", "sex", "ethnicity", "nationality", "address",
+    "postcode", "upn", "nhs_number", "police_person_id", "council_child_id", "home_area_code",
+)
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """A stable hash of a JSON-able mapping, used to recognise repeats and corrections."""
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_hash(event: EventIn) -> str:
+    """Hash of what an agency said about an event (not when we received it)."""
+    return content_hash(event.model_dump(mode="json", exclude={"recorded_at"}))
+
+
+def create_batch(session: Session, *, source_kind: str, source_name: str, format: str, digest: str,
+                 imported_by: str, agency_id: int | None = None) -> ImportBatch:
+    """Open the provenance row that every event of this import will point to."""
+    batch = ImportBatch(source_kind=source_kind, source_name=source_name, format=format, content_hash=digest,
+                        imported_by=imported_by, agency_id=agency_id, started_at=utcnow(), counts={})
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def upsert_source_record(session: Session, *, agency_id: int, person: PersonIn, seen_at: datetime) -> SourceRecord:
+    """The agency's record of this person, created or refreshed with the latest details it sent."""
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values["sex"] = person.sex.value if person.sex else None
+    digest = content_hash(values)
+    record = session.scalar(select(SourceRecord).where(
+        SourceRecord.agency_id == agency_id, SourceRecord.agency_person_id == person.agency_person_id))
+    if record is None:
+        record = SourceRecord(agency_id=agency_id, agency_person_id=person.agency_person_id, content_hash=digest,
+                              first_seen_at=seen_at, updated_at=seen_at, **values)
+        session.add(record)
+        session.flush()
+    elif record.content_hash != digest:
+        for name, value in values.items():
+            # Later extracts fill gaps but never blank out what the agency told us before.
+            if value is not None:
+                setattr(record, name, value)
+        record.content_hash = digest
+        record.updated_at = seen_at
+    return record
+
+
+def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBatch | None = None,
+                 first_line: int = 1) -> StoreResult:
+    """Validate then store events; all or nothing. Repeats are no-ops, corrections new versions."""
+    errors = check_events(events, known_areas=areas.area_codes(session))
+    if errors:
+        raise InputRejected(errors)
+    result = StoreResult()
+    now = utcnow()
+    agencies: dict[str, int] = {}
+    for index, event in enumerate(events):
+        if event.agency not in agencies:
+            agencies[event.agency] = areas.ensure_agency(session, code=event.agency).id
+        agency_id = agencies[event.agency]
+        record = upsert_source_record(session, agency_id=agency_id, person=event.person, seen_at=now)
+        digest = event_hash(event)
+        latest = session.scalar(
+            select(Event).where(Event.agency_id == agency_id, Event.agency_key == event.agency_key)
+            .order_by(Event.version.desc()).limit(1))
+        if latest is not None and latest.content_hash == digest:
+            result.unchanged += 1
+            result.event_ids.append(latest.id)
+            continue
+        version = 1 if latest is None else latest.version + 1
+        if latest is not None:
+            latest.superseded_at = now
+            result.new_versions += 1
+        else:
+            result.created += 1
+        payload = PAYLOADS[event.kind].model_validate(event.payload).model_dump(mode="json", exclude_none=True)
+        row = Event(
+            kind=event.kind.value, occurred_at=as_utc(event.occurred_at),
+            recorded_at=as_utc(event.recorded_at) if event.recorded_at else now,
+            agency_id=agency_id, agency_key=event.agency_key, version=version, source_record_id=record.id,
+            person_role=event.role.value, area_code=event.area_code, postcode=event.postcode, place=event.place,
+            incident_ref=event.incident_ref, payload=payload, content_hash=digest,
+            import_batch_id=batch.id if batch else None, source_line=first_line + index, note=event.note,
+        )
+        session.add(row)
+        session.flush()
+        result.event_ids.append(row.id)
+    return result
+
+
+def get_event(session: Session, *, event_id: int) -> Event | None:
+    """One stored event by id."""
+    return session.get(Event, event_id)
+
+
+def get_source_record(session: Session, *, record_id: int) -> SourceRecord | None:
+    """One source record by id."""
+    return session.get(SourceRecord, record_id)
+
+
+def find_matching_records(session: Session, *, record: SourceRecord, identifiers: Sequence[str]) -> list[SourceRecord]:
+    """Other records sharing an identifier, or the exact first name, last name and date of birth."""
+    clauses = [getattr(SourceRecord, name) == getattr(record, name) for name in identifiers if getattr(record, name)]
+    if record.first_name and record.last_name and record.dob:
+        clauses.append(and_(func.lower(SourceRecord.first_name) == record.first_name.lower(),
+                            func.lower(SourceRecord.last_name) == record.last_name.lower(),
+                            SourceRecord.dob == record.dob))
+    if not clauses:
+        return []
+    query = select(SourceRecord).where(SourceRecord.id != record.id, or_(*clauses)).order_by(SourceRecord.id)
+    return list(session.scalars(query.limit(50)))
+
+
+def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Sequence[str] | None = None,
+                agency_codes: Sequence[str] | None = None, include_superseded: bool = False) -> list[EventOut]:
+    """Events about the given source records, oldest first: the raw material of a chronology."""
+    query = (select(Event).where(Event.source_record_id.in_(source_record_ids))
+             .order_by(Event.occurred_at, Event.id))
+    if not include_superseded:
+        query = query.where(Event.superseded_at.is_(None))
+    if kinds:
+        query = query.where(Event.kind.in_(kinds))
+    events = list(session.scalars(query))
+    agencies = areas.agencies_by_id(session, ids={event.agency_id for event in events})
+    return [
+        EventOut(id=event.id, kind=event.kind, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
+                 agency_code=agencies[event.agency_id].code, agency_name=agencies[event.agency_id].name,
+                 person_role=event.person_role, area_code=event.area_code, place=event.place,
+                 payload=event.payload, version=event.version)
+        for event in events
+        if not agency_codes or agencies[event.agency_id].code in agency_codes
+    ]
