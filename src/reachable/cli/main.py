@@ -37,18 +37,19 @@ def build_app() -> typer.Typer:
 
 
 def _optional_modules() -> list[ModuleType]:
-    """Command modules that register themselves (each defines register(app))."""
+    """Every command module in reachable.cli that defines register(app), in name order."""
     import importlib
+    import pkgutil
 
-    names = ["simulate", "ingest", "link", "rules", "tasks", "nrm", "plans", "risk", "network", "report",
-             "audit", "users", "demo"]
+    import reachable.cli as package
+
     found = []
-    for name in names:
-        try:
-            found.append(importlib.import_module(f"reachable.cli.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"reachable.cli.{name}":
-                raise
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda item: item.name):
+        if info.name in ("main", "context", "__main__"):
+            continue
+        module = importlib.import_module(f"reachable.cli.{info.name}")
+        if hasattr(module, "register"):
+            found.append(module)
     return found
 
 
