@@ -1,0 +1,1 @@
+"""One writer per extract format; each turns a child's occurrences into that agency's rows."""
