@@ -15,7 +15,9 @@ from reachable.db.engine import make_engine
 from reachable.db.registry import metadata
 from reachable.db.uow import session_factory
 
-PG_URL = os.environ.get("REACHABLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/reachable_test")
+# Each test run gets its own database, so concurrent runs (two developers, CI and a benchmark) never collide.
+PG_URL = os.environ.get("REACHABLE_TEST_POSTGRES_URL",
+                        f"postgresql://postgres@127.0.0.1:5432/reachable_test_{os.getpid()}")
 REFERENCE_TABLES = {"areas"}
 _ran: Counter[str] = Counter()
 
@@ -57,12 +59,24 @@ def _pg_engine() -> Iterator[Engine]:
     engine = make_engine(PG_URL)
     meta = metadata()
     with engine.begin() as connection:
-        meta.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        # Start from nothing: whatever an earlier run left (even tables no model knows) goes.
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
         meta.create_all(connection)
     _load_areas(engine)
     yield engine
     engine.dispose()
+    if "REACHABLE_TEST_POSTGRES_URL" not in os.environ:
+        _drop_database(PG_URL)
+
+
+def _drop_database(url: str) -> None:
+    """Remove a per-run test database."""
+    admin = create_engine(url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _load_areas(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -17,13 +18,14 @@ from tests.conftest import PG_URL
 def _url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.db'}"
+    name = f"reachable_migrate_test_{os.getpid()}"
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + "/postgres",
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS reachable_migrate_test"))
-        connection.execute(text("CREATE DATABASE reachable_migrate_test"))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + "/reachable_migrate_test"
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def test_single_head() -> None:
@@ -43,6 +45,10 @@ def test_upgrade_matches_models_then_down_and_up(backend: str, tmp_path: Path) -
     migrate.upgrade(url)
     assert "events" in inspect(engine).get_table_names()
     engine.dispose()
+    if backend == "postgresql":
+        from tests.conftest import _drop_database
+
+        _drop_database(url)
 
 
 def test_sqlite_file_pragmas(tmp_path: Path) -> None:
