@@ -1,86 +1,125 @@
-"""Audit (hash-chained, append-only) and the actor behind every read and write."""
+"""The access domain's public face: identity, sessions, the policy, the audit, sharing, exports and retention.
+
+Other domains and the delivery layers import only this module (and access.schemas).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reachable.access.models import ApiToken, AuditEvent
+from reachable.access.audit import (
+    GENESIS,
+    S62_OPERATION,
+    SYSTEM,
+    Actor,
+    ReadAlert,
+    as_dict,
+    audit_digest,
+    checkpoint,
+    export_rows,
+    list_for_child,
+    read_volume_alerts,
+    record,
+    verify_chain,
+)
+from reachable.access.exports import (
+    approve_bulk_export,
+    download_bulk_export,
+    export_child,
+    request_bulk_export,
+    safe_cell,
+    subject_access,
+    to_csv,
+)
+from reachable.access.mfa import current_code, provisioning_uri
+from reachable.access.models import ApiToken
+from reachable.access.passwords import PasswordRejected, check_policy
+from reachable.access.policy import (
+    Decision,
+    Principal,
+    Target,
+    active_break_glass,
+    decide,
+    relationships,
+    visible_child_ids,
+)
+from reachable.access.retention import (
+    DueRecord,
+    ensure_default_rules,
+    erase_child,
+    list_due,
+    record_review,
+    retention_gaps,
+    rule_for,
+    run_disposal,
+)
+from reachable.access.roles import ACTIONS, PRACTITIONERS, ROLES, TOKEN_ROLES, ActionSpec, RoleSpec
+from reachable.access.sessions import (
+    ABSOLUTE_TIMEOUT,
+    COOKIE_ATTRIBUTES,
+    COOKIE_NAME,
+    IDLE_TIMEOUT,
+    THROTTLE_FAILURES,
+    THROTTLE_WINDOW,
+    TOKEN_PREFIX,
+    LoginFailed,
+    SignedIn,
+    csrf_token,
+    login,
+    logout,
+    resume,
+    revoke_all,
+    start_session,
+)
+from reachable.access.sharing import (
+    GATEWAYS,
+    create_agreement,
+    list_agreements,
+    list_break_glass,
+    open_break_glass,
+    record_sharing_decision,
+    review_break_glass,
+)
+from reachable.access.users import (
+    DEMO_TOTP_SECRET,
+    SelfChangeRefused,
+    actor_for,
+    create_demo_users,
+    create_user,
+    ensure_team,
+    find_user,
+    get_user,
+    list_users,
+    principal_for_token,
+    principal_for_user,
+    reset_mfa,
+    set_password,
+    update_user,
+)
 from reachable.common.dates import utcnow
-from reachable.db.dialect import lock_for_append
 
-GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a user, an agency system (token) or the system itself, and from where."""
-
-    name: str
-    agency_id: int | None = None
-    role: str | None = None
-    origin: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-SYSTEM = Actor(name="system")
-
-
-def audit_digest(row: AuditEvent) -> str:
-    """The hash of an audit row's content chained to the previous row's hash."""
-    body = {
-        "at": row.at.isoformat(), "actor": row.actor, "actor_agency_id": row.actor_agency_id,
-        "action": row.action, "object_type": row.object_type, "object_id": row.object_id,
-        "child_id": row.child_id, "fields": row.fields, "justification": row.justification,
-        "origin": row.origin, "recipient": row.recipient, "prev_hash": row.prev_hash,
-    }
-    text = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+__all__ = [
+    "ABSOLUTE_TIMEOUT", "ACTIONS", "COOKIE_ATTRIBUTES", "COOKIE_NAME", "DEMO_TOTP_SECRET", "GATEWAYS", "GENESIS",
+    "IDLE_TIMEOUT", "PRACTITIONERS", "ROLES", "S62_OPERATION", "SYSTEM", "THROTTLE_FAILURES", "THROTTLE_WINDOW",
+    "TOKEN_PREFIX", "TOKEN_ROLES", "ActionSpec", "Actor", "Decision", "DueRecord", "LoginFailed", "PasswordRejected",
+    "Principal", "ReadAlert", "RoleSpec", "SelfChangeRefused", "SignedIn", "Target", "active_break_glass",
+    "actor_for", "approve_bulk_export", "as_dict", "audit_digest", "check_policy", "check_token", "checkpoint",
+    "create_agreement", "create_demo_users", "create_token", "create_user", "csrf_token", "current_code", "decide",
+    "download_bulk_export", "ensure_default_rules", "ensure_team", "erase_child", "export_child", "export_rows",
+    "find_user", "get_user", "list_agreements", "list_break_glass", "list_due", "list_for_child", "list_users",
+    "login", "logout", "open_break_glass", "principal_for_token", "principal_for_user", "provisioning_uri",
+    "read_volume_alerts", "record", "record_review", "record_sharing_decision", "relationships",
+    "request_bulk_export", "reset_mfa", "resume", "retention_gaps", "review_break_glass", "revoke_all", "rule_for",
+    "run_disposal", "safe_cell", "set_password", "start_session", "subject_access", "to_csv", "token_digest",
+    "update_user", "verify_chain", "visible_child_ids",
+]
 
 
-def record(session: Session, *, actor: Actor, action: str, object_type: str, object_id: str | int | None = None,
-           child_id: int | None = None, fields: dict[str, Any] | None = None, justification: str | None = None,
-           recipient: str | None = None) -> AuditEvent:
-    """Append one audit row in the caller's unit of work, chained to the last row."""
-    lock_for_append(session, "audit_events")
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    row = AuditEvent(
-        at=utcnow(), actor=actor.name, actor_agency_id=actor.agency_id, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), child_id=child_id, fields=dict(fields or {}),
-        justification=justification, origin=actor.origin, recipient=recipient, prev_hash=last or GENESIS, hash="",
-    )
-    row.hash = audit_digest(row)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def verify_chain(session: Session) -> list[str]:
-    """Every break in the audit chain (changed rows, gaps, reordering); an empty list means intact."""
-    problems: list[str] = []
-    previous_hash = GENESIS
-    previous_id = 0
-    for row in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(5000):
-        if row.prev_hash != previous_hash:
-            problems.append(f"audit row {row.id}: does not follow row {previous_id} (a row was removed or reordered)")
-        if audit_digest(row) != row.hash:
-            problems.append(f"audit row {row.id}: content does not match its hash (the row was changed)")
-        previous_hash, previous_id = row.hash, row.id
-    return problems
-
-
-def list_for_child(session: Session, *, child_id: int,
-                   actions: tuple[str, ...] = ("view", "disclose")) -> list[AuditEvent]:
-    """Who has viewed or received this child's data, newest first."""
-    query = (select(AuditEvent).where(AuditEvent.child_id == child_id, AuditEvent.action.in_(actions))
-             .order_by(AuditEvent.id.desc()))
-    return list(session.scalars(query))
+PURPOSES = ("submit_events", "read_children", "review_links")
 
 
 def token_digest(token: str) -> str:
@@ -90,6 +129,8 @@ def token_digest(token: str) -> str:
 
 def create_token(session: Session, *, agency_id: int, name: str, purpose: str = "submit_events") -> str:
     """Issue a token for an agency system; the clear token is returned once and never stored."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
     token = "rch_" + secrets.token_urlsafe(32)
     session.add(ApiToken(agency_id=agency_id, name=name, purpose=purpose, token_hash=token_digest(token),
                          created_at=utcnow()))
@@ -97,9 +138,9 @@ def create_token(session: Session, *, agency_id: int, name: str, purpose: str = 
     return token
 
 
-def check_token(session: Session, *, token: str, purpose: str) -> ApiToken | None:
-    """The live token matching this secret and purpose, or None."""
+def check_token(session: Session, *, token: str, purpose: str | None = None) -> ApiToken | None:
+    """The live token matching this secret (and purpose, if given), or None."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if row is None or row.revoked_at is not None or row.purpose != purpose:
+    if row is None or row.revoked_at is not None or (purpose is not None and row.purpose != purpose):
         return None
     return row

@@ -15,9 +15,19 @@ from reachable.db.uow import session_factory
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the app on the configured store (or a given engine), with every domain's routes mounted."""
-    from reachable.api import routes_health
+    from reachable.access import routes as access_routes
+    from reachable.api import hardening, routes_health
     from reachable.identity import routes as identity_routes
+    from reachable.markers import routes as markers_routes
+    from reachable.network import routes as network_routes
+    from reachable.nrm import routes as nrm_routes
+    from reachable.plans import routes as plans_routes
     from reachable.records import routes as records_routes
+    from reachable.reports import routes as reports_routes
+    from reachable.risk import routes as risk_routes
+    from reachable.rules import routes as rules_routes
+    from reachable.tasks import routes as tasks_routes
+    from reachable.web.mount import mount_web
 
     app = FastAPI(title="Reachable", version=__version__,
                   description="Multi-agency system for finding and protecting children at risk of criminal "
@@ -29,6 +39,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_health.router)
     app.include_router(records_routes.router, prefix="/api/v1")
     app.include_router(identity_routes.router, prefix="/api/v1")
+    app.include_router(access_routes.router, prefix="/api/v1")
+    app.include_router(network_routes.router, prefix="/api/v1")
+    for router in (markers_routes.router, tasks_routes.router, rules_routes.router):  # reachable moments
+        app.include_router(router, prefix="/api/v1")
+    for router in (nrm_routes.router, plans_routes.router, risk_routes.router):  # response and risk
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(reports_routes.router, prefix="/api/v1")  # Counting Lives statistics
+    mount_web(app)  # the web interface: pages, assets, HTML error pages
+    hardening.install(app)  # out-of-range numbers are 422s; both refusal shapes documented
 
     @app.exception_handler(InputRejected)
     async def _rejected(_request: Request, error: InputRejected) -> JSONResponse:

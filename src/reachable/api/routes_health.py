@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from reachable import __version__
+from reachable.api.deps import declares
 
 router = APIRouter(tags=["health"])
 
@@ -20,6 +21,7 @@ class Health(BaseModel):
 
 
 @router.get("/health")
+@declares("public")
 def health(request: Request) -> Health:
     """Report liveness and whether the database answers (no personal data)."""
     engine = request.app.state.engine

@@ -23,6 +23,10 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if memory:
         kwargs["poolclass"] = StaticPool
+    else:
+        # As many connections as the server has request threads (40): with fewer, requests queued for the single
+        # write lock hold every connection, the rest time out after 30 s (bench_load, 50 clients).
+        kwargs.update(pool_size=20, max_overflow=40)
     engine = create_engine(url, echo=echo, **kwargs)
 
     @event.listens_for(engine, "connect")

@@ -18,6 +18,7 @@ def metadata() -> MetaData:
     from reachable.plans import models as _plans  # noqa: F401
     from reachable.records import models as _records  # noqa: F401
     from reachable.risk import models as _risk  # noqa: F401
+    from reachable.rules import models as _rules  # noqa: F401
     from reachable.tasks import models as _tasks  # noqa: F401
 
     return Base.metadata

@@ -29,6 +29,7 @@ class Marker(Base):
     rule_id: Mapped[str | None] = mapped_column(String(80), default=None)
     rule_version: Mapped[str | None] = mapped_column(String(20), default=None)
     review_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     end_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -40,7 +41,11 @@ class MarkerHistory(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     marker_id: Mapped[int] = mapped_column(ForeignKey("markers.id"), index=True)
-    action: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(20))  # proposed | set | supported | confirmed | reviewed | ended
     at: Mapped[datetime]
     by: Mapped[str] = mapped_column(String(120))
+    by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
     reason: Mapped[str] = mapped_column(Text)
+    evidence_event_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    rule_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    rule_version: Mapped[str | None] = mapped_column(String(20), default=None)

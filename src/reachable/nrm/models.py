@@ -17,6 +17,7 @@ class NrmReferral(Base):
     __tablename__ = "nrm_referrals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(120), unique=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     referred_on: Mapped[date] = mapped_column(Date)
     first_responder_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
@@ -26,9 +27,12 @@ class NrmReferral(Base):
     age_at_exploitation: Mapped[int | None] = mapped_column(Integer, default=None)
     rg_decision: Mapped[str | None] = mapped_column(String(16), default=None)  # positive | negative
     rg_decided_on: Mapped[date | None] = mapped_column(Date, default=None)
+    recovery_ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     cg_decision: Mapped[str | None] = mapped_column(String(16), default=None)
     cg_decided_on: Mapped[date | None] = mapped_column(Date, default=None)
-    status: Mapped[str] = mapped_column(String(24), default="awaiting_rg")
+    status: Mapped[str] = mapped_column(String(32), default="awaiting_rg")
+    reconsiderations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    turned_18_on: Mapped[date | None] = mapped_column(Date, default=None)
     criminal_case_ref: Mapped[str | None] = mapped_column(String(120), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]

@@ -174,6 +174,7 @@ class HealthAttendance(Payload):
 
     injury_type: Literal["stab_wound", "assault", "overdose", "self_harm", "sexual_health", "other"] | None = None
     setting: Short | None = None
+    safeguarding_concern: bool | None = None
 
 
 class YouthJusticeIntervention(Payload):
@@ -181,6 +182,7 @@ class YouthJusticeIntervention(Payload):
 
     intervention: Short
     ended: bool = False
+    offence_category: OffenceCategory | None = None
 
 
 class ConcernRaised(Payload):

@@ -11,6 +11,8 @@ from reachable import pipeline
 from reachable.access import service as access
 from reachable.api.deps import SessionDep, agency_caller
 from reachable.areas import service as areas
+from reachable.records import service as records
+from reachable.records.models import ImportBatch
 from reachable.records.schemas import EventIn, StoreResult
 
 router = APIRouter(tags=["events"])
@@ -40,11 +42,22 @@ def _own_agency_only(session: SessionDep, actor: access.Actor, events: list[Even
                                 f"event {index}: this token may submit only {code}'s events, not {event.agency}'s")
 
 
+def _provenance(session: SessionDep, actor: access.Actor, route: str, events: list[EventIn]) -> ImportBatch:
+    """The API batch every submitted event points to: route, token, body hash, time; events keep their index."""
+    body = records.content_hash({"events": [event.model_dump(mode="json") for event in events]})
+    batch = records.create_batch(session, source_kind="api", source_name=route, format="canonical", digest=body,
+                                 imported_by=actor.name, agency_id=actor.agency_id)
+    batch.finished_at = batch.started_at
+    batch.counts = {"events": len(events)}
+    return batch
+
+
 @router.post("/events", status_code=201)
 def submit_event(event: EventIn, session: SessionDep, actor: Submitter) -> Submitted:
     """Submit one event; it is linked to a child and run through every stage before the reply."""
     _own_agency_only(session, actor, [event])
-    outcome = pipeline.ingest(session, events=[event], actor=actor)
+    outcome = pipeline.ingest(session, events=[event], actor=actor, first_line=0,
+                              batch=_provenance(session, actor, "POST /api/v1/events", [event]))
     return Submitted(stored=outcome.stored, child_ids=outcome.child_ids)
 
 
@@ -52,5 +65,6 @@ def submit_event(event: EventIn, session: SessionDep, actor: Submitter) -> Submi
 def submit_batch(batch: Batch, session: SessionDep, actor: Submitter) -> Submitted:
     """Submit a batch of events, stored all or nothing."""
     _own_agency_only(session, actor, batch.events)
-    outcome = pipeline.ingest(session, events=batch.events, actor=actor)
+    outcome = pipeline.ingest(session, events=batch.events, actor=actor, first_line=0,
+                              batch=_provenance(session, actor, "POST /api/v1/events/batch", batch.events))
     return Submitted(stored=outcome.stored, child_ids=outcome.child_ids)

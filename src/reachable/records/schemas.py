@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reachable.common.types import PersonRole, Sex
-from reachable.records.kinds import EventKind
+from reachable.records.kinds import PAYLOADS as PAYLOADS  # re-exported for other domains (rules)
+from reachable.records.kinds import EventKind as EventKind
 
 Name = Annotated[str, Field(max_length=100)]
 
@@ -41,6 +42,8 @@ class PersonIn(BaseModel):
         if not value:
             return None
         compact = value.replace(" ", "").upper()
+        if len(compact) > 9:  # the added space must still fit the 10-character column (a UK postcode is <= 7)
+            raise ValueError("too long for a postcode")
         return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
@@ -89,3 +92,4 @@ class StoreResult(BaseModel):
     unchanged: int = 0
     new_versions: int = 0
     event_ids: list[int] = []
+    source_record_ids: list[int] = []

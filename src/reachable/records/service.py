@@ -32,9 +32,41 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def event_hash(event: EventIn) -> str:
-    """Hash of what an agency said about an event (not when we received it)."""
-    return content_hash(event.model_dump(mode="json", exclude={"recorded_at"}))
+# Who the agency says the event is about counts; how it spelled their details that day does not (those are
+# versioned on the source record), so a newly recorded UPN does not turn every event into a "correction".
+HASH_EXCLUDE: dict[str, Any] = {"recorded_at": True, "payload": True,
+                                "person": dict.fromkeys(PERSON_FIELDS, True)}
+
+
+def normalised_payload(event: EventIn) -> tuple[dict[str, Any], str]:
+    """The payload as its kind's contract reads it (defaults filled, unset fields dropped), as data and JSON."""
+    model = PAYLOADS[event.kind].model_validate(event.payload)
+    return model.model_dump(mode="json", exclude_none=True), model.model_dump_json(exclude_none=True)
+
+
+def event_hash(event: EventIn, payload_json: str | None = None) -> str:
+    """Hash of what an agency said about an event (not when we received it), over its normalised payload.
+
+    Field order is the model's, so the same facts always hash alike; the payload is normalised first so
+    reordered or defaulted payload keys are not mistaken for a correction.
+    """
+    if payload_json is None:
+        payload_json = normalised_payload(event)[1]
+    body = event.model_dump_json(exclude=HASH_EXCLUDE) + payload_json
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def person_values(person: PersonIn) -> dict[str, Any]:
+    """The stored columns of a source record, from a person as the agency sent them."""
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values["sex"] = person.sex.value if person.sex else None
+    return values
+
+
+def neutralise_cell(value: object) -> str:
+    """A value made safe for a spreadsheet: text starting =, +, -, @, tab or CR gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def create_batch(session: Session, *, source_kind: str, source_name: str, format: str, digest: str,
@@ -47,10 +79,16 @@ def create_batch(session: Session, *, source_kind: str, source_name: str, format
     return batch
 
 
+def find_batch(session: Session, *, digest: str, format: str, agency_id: int | None) -> ImportBatch | None:
+    """A finished earlier import of exactly this content, format and agency (so a re-run can be a no-op)."""
+    return session.scalar(select(ImportBatch).where(
+        ImportBatch.content_hash == digest, ImportBatch.format == format, ImportBatch.agency_id == agency_id,
+        ImportBatch.finished_at.is_not(None)).order_by(ImportBatch.id).limit(1))
+
+
 def upsert_source_record(session: Session, *, agency_id: int, person: PersonIn, seen_at: datetime) -> SourceRecord:
     """The agency's record of this person, created or refreshed with the latest details it sent."""
-    values = {name: getattr(person, name) for name in PERSON_FIELDS}
-    values["sex"] = person.sex.value if person.sex else None
+    values = person_values(person)
     digest = content_hash(values)
     record = session.scalar(select(SourceRecord).where(
         SourceRecord.agency_id == agency_id, SourceRecord.agency_person_id == person.agency_person_id))
@@ -83,7 +121,10 @@ def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBa
             agencies[event.agency] = areas.ensure_agency(session, code=event.agency).id
         agency_id = agencies[event.agency]
         record = upsert_source_record(session, agency_id=agency_id, person=event.person, seen_at=now)
-        digest = event_hash(event)
+        if record.id not in result.source_record_ids:
+            result.source_record_ids.append(record.id)
+        payload, payload_json = normalised_payload(event)
+        digest = event_hash(event, payload_json)
         latest = session.scalar(
             select(Event).where(Event.agency_id == agency_id, Event.agency_key == event.agency_key)
             .order_by(Event.version.desc()).limit(1))
@@ -97,7 +138,6 @@ def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBa
             result.new_versions += 1
         else:
             result.created += 1
-        payload = PAYLOADS[event.kind].model_validate(event.payload).model_dump(mode="json", exclude_none=True)
         row = Event(
             kind=event.kind.value, occurred_at=as_utc(event.occurred_at),
             recorded_at=as_utc(event.recorded_at) if event.recorded_at else now,
@@ -115,6 +155,27 @@ def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBa
 def get_event(session: Session, *, event_id: int) -> Event | None:
     """One stored event by id."""
     return session.get(Event, event_id)
+
+
+def events_of_kinds(session: Session, *, event_ids: Sequence[int], kinds: Sequence[str]) -> list[Event]:
+    """The events among `event_ids` of the given kinds, in one query (stages pick out what concerns them)."""
+    if not event_ids:
+        return []
+    found: list[Event] = []
+    for start in range(0, len(event_ids), 5000):  # stay well inside every database's parameter limit
+        chunk = list(event_ids[start:start + 5000])
+        found += session.scalars(select(Event).where(Event.id.in_(chunk), Event.kind.in_(list(kinds))))
+    return sorted(found, key=lambda event: (event.occurred_at, event.id))
+
+
+def source_record_ids_of(session: Session, *, event_ids: Sequence[int]) -> dict[int, int]:
+    """The source record of each event, looked up in a few set-based queries."""
+    found: dict[int, int] = {}
+    for start in range(0, len(event_ids), 1000):
+        part = list(event_ids[start:start + 1000])
+        found.update((row.id, row.source_record_id) for row in session.execute(
+            select(Event.id, Event.source_record_id).where(Event.id.in_(part))))
+    return found
 
 
 def get_source_record(session: Session, *, record_id: int) -> SourceRecord | None:

@@ -10,11 +10,16 @@ from pydantic import ValidationError
 
 from reachable.common.dates import age_on
 from reachable.common.errors import FieldError
-from reachable.records.kinds import PAYLOADS
+from reachable.records.kinds import PAYLOADS, EventKind
 from reachable.records.schemas import EventIn
 
 LONDON = ZoneInfo("Europe/London")
 MAX_AGE = 25  # care leavers are supported to 25; older "children" are data errors
+# Children's services refer, assess and plan for unborn babies (CIN census pre-birth cases): allowed up to
+# a pregnancy's length before the date of birth, for those kinds only.
+PRE_BIRTH_DAYS = 280
+PRE_BIRTH_KINDS = {EventKind.REFERRAL, EventKind.ASSESSMENT_COMPLETED, EventKind.CIN_PLAN_START,
+                   EventKind.CIN_PLAN_END, EventKind.CP_PLAN_START, EventKind.CP_PLAN_END}
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -59,10 +64,11 @@ def check_event(event: EventIn, *, known_areas: set[str], today: datetime | None
         if dob > now.date():
             errors.append(FieldError("person.dob", "date of birth is in the future", dob.isoformat(),
                                      file=file, line=line))
-        elif occurred.date() < dob:
+        elif occurred.date() < dob and not (event.kind in PRE_BIRTH_KINDS
+                                            and (dob - occurred.date()).days <= PRE_BIRTH_DAYS):
             errors.append(FieldError("person.dob", "the event happened before this date of birth (age outside "
                                      f"0–{MAX_AGE})", dob.isoformat(), file=file, line=line))
-        else:
+        elif occurred.date() >= dob:
             age = age_on(dob, occurred.date())
             if not 0 <= age <= MAX_AGE:
                 errors.append(FieldError("person.dob", f"age at the event would be {age}, outside 0–{MAX_AGE}",

@@ -88,6 +88,11 @@ def moderate(session: Session, *, assessment_id: int, decision: AssessmentIn, ac
     return moderated
 
 
+def get_assessment(session: Session, *, assessment_id: int) -> RiskAssessment:
+    """One assessment, or NotFound."""
+    return _get(session, assessment_id)
+
+
 def _get(session: Session, assessment_id: int) -> RiskAssessment:
     """One assessment, or NotFound."""
     assessment = session.get(RiskAssessment, assessment_id)

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-27 09:30:28.578258
+Revises:
+Create Date: 2026-11-27 10:58:49.286814
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import Text  # noqa: F401  (autogenerate renders Text() for JSONB)
 from alembic import op
-from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql
 
 import reachable.db.base
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -35,6 +35,81 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['parent_code'], ['areas.code'], name=op.f('fk_areas_parent_code_areas')),
     sa.ForeignKeyConstraint(['police_force_code'], ['areas.code'], name=op.f('fk_areas_police_force_code_areas')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_areas'))
+    )
+    op.create_table('audit_checkpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_id', sa.Integer(), nullable=False),
+    sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoints'))
+    )
+    op.create_table('linkage_models',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.String(length=40), nullable=False),
+    sa.Column('engine', sa.String(length=16), nullable=False),
+    sa.Column('model', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('term_frequencies', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('auto_link_threshold', sa.Float(), nullable=False),
+    sa.Column('review_threshold', sa.Float(), nullable=False),
+    sa.Column('record_count', sa.Integer(), nullable=False),
+    sa.Column('notes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('trained_by', sa.String(length=120), nullable=False),
+    sa.Column('trained_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_linkage_models')),
+    sa.UniqueConstraint('version', name=op.f('uq_linkage_models_version'))
+    )
+    op.create_table('login_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=120), nullable=False),
+    sa.Column('at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=60), nullable=False),
+    sa.Column('origin', sa.String(length=120), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
+    )
+    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_login_attempts_user_time', ['username', 'at'], unique=False)
+
+    op.create_table('retention_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('rationale', sa.Text(), nullable=False),
+    sa.Column('reviewer', sa.String(length=120), nullable=False),
+    sa.Column('reviewed_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('next_review_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('disposed_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_reviews'))
+    )
+    with op.batch_alter_table('retention_reviews', schema=None) as batch_op:
+        batch_op.create_index('ix_retention_reviews_record', ['record_type', 'record_id'], unique=False)
+
+    op.create_table('retention_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('agency_kind', sa.String(length=32), nullable=False),
+    sa.Column('review_after_days', sa.Integer(), nullable=False),
+    sa.Column('on_review', sa.String(length=16), nullable=False),
+    sa.Column('basis', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_rules')),
+    sa.UniqueConstraint('record_type', 'agency_kind', name=op.f('uq_retention_rules_record_type_agency_kind'))
+    )
+    op.create_table('sharing_agreements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('lawful_gateway', sa.String(length=120), nullable=False),
+    sa.Column('party_agency_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('allowed_fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('starts_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('review_due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sharing_agreements'))
     )
     op.create_table('agencies',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -67,6 +142,17 @@ def upgrade() -> None:
     with op.batch_alter_table('children', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_children_home_area_code'), ['home_area_code'], unique=False)
 
+    op.create_table('mace_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=12), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('chair', sa.String(length=120), nullable=True),
+    sa.Column('criteria', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_mace_meetings_area_code_areas')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_meetings'))
+    )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
@@ -79,27 +165,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
-    op.create_table('audit_events',
+    op.create_table('identity_changes',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=120), nullable=False),
-    sa.Column('actor_agency_id', sa.Integer(), nullable=True),
-    sa.Column('action', sa.String(length=40), nullable=False),
-    sa.Column('object_type', sa.String(length=40), nullable=False),
-    sa.Column('object_id', sa.String(length=60), nullable=True),
-    sa.Column('child_id', sa.Integer(), nullable=True),
-    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('justification', sa.Text(), nullable=True),
-    sa.Column('origin', sa.String(length=120), nullable=True),
-    sa.Column('recipient', sa.String(length=200), nullable=True),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['actor_agency_id'], ['agencies.id'], name=op.f('fk_audit_events_actor_agency_id_agencies')),
-    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_audit_events_child_id_children')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.Column('other_child_id', sa.Integer(), nullable=False),
+    sa.Column('record_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('carried', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_identity_changes_child_id_children')),
+    sa.ForeignKeyConstraint(['other_child_id'], ['children.id'], name=op.f('fk_identity_changes_other_child_id_children')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['identity_changes.id'], name=op.f('fk_identity_changes_reverses_id_identity_changes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_changes'))
     )
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_events_child_id'), ['child_id'], unique=False)
+    with op.batch_alter_table('identity_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_changes_child_id'), ['child_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_identity_changes_other_child_id'), ['other_child_id'], unique=False)
 
     op.create_table('import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,6 +216,7 @@ def upgrade() -> None:
     sa.Column('rule_id', sa.String(length=80), nullable=True),
     sa.Column('rule_version', sa.String(length=20), nullable=True),
     sa.Column('review_due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_reviewed_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_markers_child_id_children')),
@@ -159,9 +244,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('network_entities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_entities_child_id'), ['child_id'], unique=False)
+        batch_op.create_index('ix_network_entities_kind', ['kind'], unique=False)
 
     op.create_table('nrm_referrals',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
     sa.Column('child_id', sa.Integer(), nullable=False),
     sa.Column('referred_on', sa.Date(), nullable=False),
     sa.Column('first_responder_agency_id', sa.Integer(), nullable=True),
@@ -171,15 +258,19 @@ def upgrade() -> None:
     sa.Column('age_at_exploitation', sa.Integer(), nullable=True),
     sa.Column('rg_decision', sa.String(length=16), nullable=True),
     sa.Column('rg_decided_on', sa.Date(), nullable=True),
+    sa.Column('recovery_ends_on', sa.Date(), nullable=True),
     sa.Column('cg_decision', sa.String(length=16), nullable=True),
     sa.Column('cg_decided_on', sa.Date(), nullable=True),
-    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('reconsiderations', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('turned_18_on', sa.Date(), nullable=True),
     sa.Column('criminal_case_ref', sa.String(length=120), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_nrm_referrals_child_id_children')),
     sa.ForeignKeyConstraint(['first_responder_agency_id'], ['agencies.id'], name=op.f('fk_nrm_referrals_first_responder_agency_id_agencies')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_nrm_referrals'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nrm_referrals')),
+    sa.UniqueConstraint('reference', name=op.f('uq_nrm_referrals_reference'))
     )
     with op.batch_alter_table('nrm_referrals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nrm_referrals_child_id'), ['child_id'], unique=False)
@@ -206,6 +297,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_assessments_child_id'), ['child_id'], unique=False)
+
+    op.create_table('sharing_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.Column('from_agency_id', sa.Integer(), nullable=False),
+    sa.Column('to_agency_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=24), nullable=False),
+    sa.Column('lawful_gateway', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('child_informed', sa.String(length=24), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_sharing_decisions_child_id_children')),
+    sa.ForeignKeyConstraint(['from_agency_id'], ['agencies.id'], name=op.f('fk_sharing_decisions_from_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['to_agency_id'], ['agencies.id'], name=op.f('fk_sharing_decisions_to_agency_id_agencies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sharing_decisions'))
+    )
+    with op.batch_alter_table('sharing_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sharing_decisions_child_id'), ['child_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sharing_decisions_to_agency_id'), ['to_agency_id'], unique=False)
 
     op.create_table('source_records',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,21 +353,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_source_records_postcode'), ['postcode'], unique=False)
         batch_op.create_index(batch_op.f('ix_source_records_upn'), ['upn'], unique=False)
 
-    op.create_table('users',
+    op.create_table('teams',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('username', sa.String(length=120), nullable=False),
-    sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.Column('team', sa.String(length=120), nullable=True),
-    sa.Column('role', sa.String(length=40), nullable=False),
-    sa.Column('password_hash', sa.String(length=200), nullable=True),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('contact', sa.String(length=200), nullable=True),
     sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_users_agency_id_agencies')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_teams_agency_id_agencies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
+    sa.UniqueConstraint('agency_id', 'name', name=op.f('uq_teams_agency_id_name'))
     )
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_teams_agency_id'), ['agency_id'], unique=False)
+
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -288,13 +399,66 @@ def upgrade() -> None:
         batch_op.create_index('ix_events_kind_time', ['kind', 'occurred_at'], unique=False)
         batch_op.create_index('ix_events_subject_time', ['source_record_id', 'occurred_at'], unique=False)
 
+    op.create_table('identity_blocking_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_record_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=160), nullable=False),
+    sa.ForeignKeyConstraint(['source_record_id'], ['source_records.id'], name=op.f('fk_identity_blocking_keys_source_record_id_source_records')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_blocking_keys')),
+    sa.UniqueConstraint('source_record_id', 'key', name=op.f('uq_identity_blocking_keys_source_record_id_key'))
+    )
+    with op.batch_alter_table('identity_blocking_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_blocking_keys_key'), ['key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_identity_blocking_keys_source_record_id'), ['source_record_id'], unique=False)
+
+    op.create_table('identity_review_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_a_id', sa.Integer(), nullable=False),
+    sa.Column('record_b_id', sa.Integer(), nullable=False),
+    sa.Column('match_probability', sa.Float(), nullable=False),
+    sa.Column('match_weight', sa.Float(), nullable=False),
+    sa.Column('model_version', sa.String(length=40), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['record_a_id'], ['source_records.id'], name=op.f('fk_identity_review_items_record_a_id_source_records')),
+    sa.ForeignKeyConstraint(['record_b_id'], ['source_records.id'], name=op.f('fk_identity_review_items_record_b_id_source_records')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_review_items'))
+    )
+    with op.batch_alter_table('identity_review_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_review_items_status'), ['status'], unique=False)
+        batch_op.create_index('ix_review_items_pair', ['record_a_id', 'record_b_id'], unique=False)
+
+    op.create_table('mace_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=True),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('decision', sa.Text(), nullable=True),
+    sa.Column('actions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=True),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_mace_items_child_id_children')),
+    sa.ForeignKeyConstraint(['entity_id'], ['network_entities.id'], name=op.f('fk_mace_items_entity_id_network_entities')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['mace_meetings.id'], name=op.f('fk_mace_items_meeting_id_mace_meetings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mace_items'))
+    )
+    with op.batch_alter_table('mace_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mace_items_meeting_id'), ['meeting_id'], unique=False)
+
     op.create_table('marker_history',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('marker_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('by', sa.String(length=120), nullable=False),
+    sa.Column('by_agency_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence_event_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('rule_id', sa.String(length=80), nullable=True),
+    sa.Column('rule_version', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['by_agency_id'], ['agencies.id'], name=op.f('fk_marker_history_by_agency_id_agencies')),
     sa.ForeignKeyConstraint(['marker_id'], ['markers.id'], name=op.f('fk_marker_history_marker_id_markers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_marker_history'))
     )
@@ -316,11 +480,19 @@ def upgrade() -> None:
     sa.Column('compartment', sa.String(length=16), nullable=False),
     sa.Column('source_event_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('link_key', sa.String(length=255), nullable=False),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['source_id'], ['network_entities.id'], name=op.f('fk_network_links_source_id_network_entities')),
     sa.ForeignKeyConstraint(['target_id'], ['network_entities.id'], name=op.f('fk_network_links_target_id_network_entities')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_links'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_links')),
+    sa.UniqueConstraint('link_key', name=op.f('uq_network_links_link_key'))
     )
     with op.batch_alter_table('network_links', schema=None) as batch_op:
+        batch_op.create_index('ix_network_links_first_seen', ['first_seen_at'], unique=False)
         batch_op.create_index('ix_network_links_source', ['source_id'], unique=False)
         batch_op.create_index('ix_network_links_target', ['target_id'], unique=False)
 
@@ -336,6 +508,8 @@ def upgrade() -> None:
     sa.Column('started_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('review_due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_plans_child_id_children')),
     sa.ForeignKeyConstraint(['owner_agency_id'], ['agencies.id'], name=op.f('fk_plans_owner_agency_id_agencies')),
     sa.ForeignKeyConstraint(['subject_entity_id'], ['network_entities.id'], name=op.f('fk_plans_subject_entity_id_network_entities')),
@@ -366,6 +540,221 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_record_links_child_id'), ['child_id'], unique=False)
         batch_op.create_index('ix_record_links_current', ['source_record_id', 'ended_at'], unique=False)
 
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=120), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=40), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_users_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_users_team_id_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    )
+    op.create_table('audit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('actor_user_id', sa.Integer(), nullable=True),
+    sa.Column('actor_agency_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=40), nullable=True),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.String(length=60), nullable=True),
+    sa.Column('child_id', sa.Integer(), nullable=True),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=True),
+    sa.Column('origin', sa.String(length=120), nullable=True),
+    sa.Column('recipient', sa.String(length=200), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['actor_agency_id'], ['agencies.id'], name=op.f('fk_audit_events_actor_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_audit_events_actor_user_id_users')),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_audit_events_child_id_children')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_events_actor_user_id'), ['actor_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_child_id'), ['child_id'], unique=False)
+
+    op.create_table('break_glass',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('opened_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('reviewed_by', sa.String(length=120), nullable=True),
+    sa.Column('reviewed_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('review_outcome', sa.String(length=24), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_break_glass_child_id_children')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_break_glass_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_break_glass'))
+    )
+    with op.batch_alter_table('break_glass', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_break_glass_child_id'), ['child_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_break_glass_user_id'), ['user_id'], unique=False)
+
+    op.create_table('export_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('requested_by_user_id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('child_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('redacted', sa.Boolean(), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('approved_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agreement_id'], ['sharing_agreements.id'], name=op.f('fk_export_requests_agreement_id_sharing_agreements')),
+    sa.ForeignKeyConstraint(['approved_by_user_id'], ['users.id'], name=op.f('fk_export_requests_approved_by_user_id_users')),
+    sa.ForeignKeyConstraint(['requested_by_user_id'], ['users.id'], name=op.f('fk_export_requests_requested_by_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_requests'))
+    )
+    op.create_table('identity_pair_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_a_id', sa.Integer(), nullable=False),
+    sa.Column('record_b_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('review_item_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['record_a_id'], ['source_records.id'], name=op.f('fk_identity_pair_decisions_record_a_id_source_records')),
+    sa.ForeignKeyConstraint(['record_b_id'], ['source_records.id'], name=op.f('fk_identity_pair_decisions_record_b_id_source_records')),
+    sa.ForeignKeyConstraint(['review_item_id'], ['identity_review_items.id'], name=op.f('fk_identity_pair_decisions_review_item_id_identity_review_items')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_pair_decisions'))
+    )
+    with op.batch_alter_table('identity_pair_decisions', schema=None) as batch_op:
+        batch_op.create_index('ix_pair_decisions_pair', ['record_a_id', 'record_b_id', 'ended_at'], unique=False)
+
+    op.create_table('network_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('area_code', sa.String(length=12), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_network_evidence_event_id_events')),
+    sa.ForeignKeyConstraint(['link_id'], ['network_links.id'], name=op.f('fk_network_evidence_link_id_network_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_evidence')),
+    sa.UniqueConstraint('link_id', 'event_id', name=op.f('uq_network_evidence_link_id_event_id'))
+    )
+    with op.batch_alter_table('network_evidence', schema=None) as batch_op:
+        batch_op.create_index('ix_network_evidence_event', ['event_id'], unique=False)
+        batch_op.create_index('ix_network_evidence_time', ['occurred_at'], unique=False)
+
+    op.create_table('network_sharing_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('shared_with', sa.String(length=40), nullable=False),
+    sa.Column('purpose', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_by_agency', sa.String(length=40), nullable=False),
+    sa.Column('decided_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['entity_id'], ['network_entities.id'], name=op.f('fk_network_sharing_decisions_entity_id_network_entities')),
+    sa.ForeignKeyConstraint(['link_id'], ['network_links.id'], name=op.f('fk_network_sharing_decisions_link_id_network_links')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_sharing_decisions'))
+    )
+    with op.batch_alter_table('network_sharing_decisions', schema=None) as batch_op:
+        batch_op.create_index('ix_network_sharing_entity', ['entity_id'], unique=False)
+        batch_op.create_index('ix_network_sharing_link', ['link_id'], unique=False)
+
+    op.create_table('plan_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('action_type', sa.String(length=60), nullable=False),
+    sa.Column('target_kind', sa.String(length=16), nullable=False),
+    sa.Column('target_entity_id', sa.Integer(), nullable=True),
+    sa.Column('target_label', sa.String(length=200), nullable=True),
+    sa.Column('owner_agency_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('history', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['owner_agency_id'], ['agencies.id'], name=op.f('fk_plan_actions_owner_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_actions_plan_id_plans')),
+    sa.ForeignKeyConstraint(['target_entity_id'], ['network_entities.id'], name=op.f('fk_plan_actions_target_entity_id_network_entities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_actions'))
+    )
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_actions_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('plan_children',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_plan_children_child_id_children')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_children_plan_id_plans')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_children')),
+    sa.UniqueConstraint('plan_id', 'child_id', name=op.f('uq_plan_children_plan_id_child_id'))
+    )
+    with op.batch_alter_table('plan_children', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_children_child_id'), ['child_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_children_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('rule_firings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.String(length=80), nullable=False),
+    sa.Column('rule_version', sa.String(length=20), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('event_kind', sa.String(length=40), nullable=True),
+    sa.Column('event_occurred_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('incident_ref', sa.String(length=120), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=240), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=16), nullable=True),
+    sa.Column('area_code', sa.String(length=12), nullable=True),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence_event_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('fired_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_rule_firings_area_code_areas')),
+    sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_rule_firings_child_id_children')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_rule_firings_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_firings')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_rule_firings_dedupe_key'))
+    )
+    with op.batch_alter_table('rule_firings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_firings_area_code'), ['area_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rule_firings_child_id'), ['child_id'], unique=False)
+        batch_op.create_index('ix_rule_firings_rule_child_time', ['rule_id', 'child_id', 'event_occurred_at'], unique=False)
+
+    op.create_table('sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('revoke_reason', sa.String(length=60), nullable=True),
+    sa.Column('origin', sa.String(length=120), nullable=True),
+    sa.Column('user_agent', sa.String(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sessions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_sessions_token_hash'))
+    )
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('child_id', sa.Integer(), nullable=True),
@@ -378,7 +767,12 @@ def upgrade() -> None:
     sa.Column('owner_agency_id', sa.Integer(), nullable=True),
     sa.Column('owner_area_code', sa.String(length=12), nullable=True),
     sa.Column('owner_role', sa.String(length=40), nullable=True),
+    sa.Column('owner_team', sa.String(length=120), nullable=True),
+    sa.Column('owner_name', sa.String(length=120), nullable=True),
     sa.Column('owner_user_id', sa.Integer(), nullable=True),
+    sa.Column('manager_only', sa.Boolean(), nullable=False),
+    sa.Column('parent_task_id', sa.Integer(), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
     sa.Column('due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('outcome', sa.String(length=60), nullable=True),
@@ -386,11 +780,13 @@ def upgrade() -> None:
     sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', reachable.db.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.String(length=120), nullable=True),
     sa.Column('escalated_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['child_id'], ['children.id'], name=op.f('fk_tasks_child_id_children')),
     sa.ForeignKeyConstraint(['owner_agency_id'], ['agencies.id'], name=op.f('fk_tasks_owner_agency_id_agencies')),
     sa.ForeignKeyConstraint(['owner_area_code'], ['areas.code'], name=op.f('fk_tasks_owner_area_code_areas')),
     sa.ForeignKeyConstraint(['owner_user_id'], ['users.id'], name=op.f('fk_tasks_owner_user_id_users')),
+    sa.ForeignKeyConstraint(['parent_task_id'], ['tasks.id'], name=op.f('fk_tasks_parent_task_id_tasks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_tasks_dedupe_key'))
     )
@@ -399,24 +795,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tasks_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_owner_agency_id'), ['owner_agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_owner_area_code'), ['owner_area_code'], unique=False)
-
-    op.create_table('plan_actions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('action_type', sa.String(length=60), nullable=False),
-    sa.Column('target_entity_id', sa.Integer(), nullable=True),
-    sa.Column('owner_agency_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', reachable.db.base.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['owner_agency_id'], ['agencies.id'], name=op.f('fk_plan_actions_owner_agency_id_agencies')),
-    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_actions_plan_id_plans')),
-    sa.ForeignKeyConstraint(['target_entity_id'], ['network_entities.id'], name=op.f('fk_plan_actions_target_entity_id_network_entities')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_actions'))
-    )
-    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plan_actions_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_status'), ['status'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -424,17 +803,59 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_actions_plan_id'))
-
-    op.drop_table('plan_actions')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tasks_status'))
         batch_op.drop_index(batch_op.f('ix_tasks_owner_area_code'))
         batch_op.drop_index(batch_op.f('ix_tasks_owner_agency_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_due_at'))
         batch_op.drop_index(batch_op.f('ix_tasks_child_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
+
+    op.drop_table('sessions')
+    with op.batch_alter_table('rule_firings', schema=None) as batch_op:
+        batch_op.drop_index('ix_rule_firings_rule_child_time')
+        batch_op.drop_index(batch_op.f('ix_rule_firings_child_id'))
+        batch_op.drop_index(batch_op.f('ix_rule_firings_area_code'))
+
+    op.drop_table('rule_firings')
+    with op.batch_alter_table('plan_children', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_children_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_children_child_id'))
+
+    op.drop_table('plan_children')
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_actions_plan_id'))
+
+    op.drop_table('plan_actions')
+    with op.batch_alter_table('network_sharing_decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_network_sharing_link')
+        batch_op.drop_index('ix_network_sharing_entity')
+
+    op.drop_table('network_sharing_decisions')
+    with op.batch_alter_table('network_evidence', schema=None) as batch_op:
+        batch_op.drop_index('ix_network_evidence_time')
+        batch_op.drop_index('ix_network_evidence_event')
+
+    op.drop_table('network_evidence')
+    with op.batch_alter_table('identity_pair_decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_pair_decisions_pair')
+
+    op.drop_table('identity_pair_decisions')
+    op.drop_table('export_requests')
+    with op.batch_alter_table('break_glass', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_break_glass_user_id'))
+        batch_op.drop_index(batch_op.f('ix_break_glass_child_id'))
+
+    op.drop_table('break_glass')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_events_child_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_actor_user_id'))
+
+    op.drop_table('audit_events')
+    op.drop_table('users')
     with op.batch_alter_table('record_links', schema=None) as batch_op:
         batch_op.drop_index('ix_record_links_current')
         batch_op.drop_index(batch_op.f('ix_record_links_child_id'))
@@ -447,12 +868,27 @@ def downgrade() -> None:
     with op.batch_alter_table('network_links', schema=None) as batch_op:
         batch_op.drop_index('ix_network_links_target')
         batch_op.drop_index('ix_network_links_source')
+        batch_op.drop_index('ix_network_links_first_seen')
 
     op.drop_table('network_links')
     with op.batch_alter_table('marker_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_marker_history_marker_id'))
 
     op.drop_table('marker_history')
+    with op.batch_alter_table('mace_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mace_items_meeting_id'))
+
+    op.drop_table('mace_items')
+    with op.batch_alter_table('identity_review_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_items_pair')
+        batch_op.drop_index(batch_op.f('ix_identity_review_items_status'))
+
+    op.drop_table('identity_review_items')
+    with op.batch_alter_table('identity_blocking_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_blocking_keys_source_record_id'))
+        batch_op.drop_index(batch_op.f('ix_identity_blocking_keys_key'))
+
+    op.drop_table('identity_blocking_keys')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_subject_time')
         batch_op.drop_index('ix_events_kind_time')
@@ -460,7 +896,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_area_code'))
 
     op.drop_table('events')
-    op.drop_table('users')
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_teams_agency_id'))
+
+    op.drop_table('teams')
     with op.batch_alter_table('source_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_source_records_upn'))
         batch_op.drop_index(batch_op.f('ix_source_records_postcode'))
@@ -469,6 +908,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_records_council_child_id'))
 
     op.drop_table('source_records')
+    with op.batch_alter_table('sharing_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sharing_decisions_to_agency_id'))
+        batch_op.drop_index(batch_op.f('ix_sharing_decisions_child_id'))
+
+    op.drop_table('sharing_decisions')
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_assessments_child_id'))
 
@@ -478,6 +922,7 @@ def downgrade() -> None:
 
     op.drop_table('nrm_referrals')
     with op.batch_alter_table('network_entities', schema=None) as batch_op:
+        batch_op.drop_index('ix_network_entities_kind')
         batch_op.drop_index(batch_op.f('ix_network_entities_child_id'))
 
     op.drop_table('network_entities')
@@ -489,11 +934,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_import_batches_content_hash'))
 
     op.drop_table('import_batches')
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_events_child_id'))
+    with op.batch_alter_table('identity_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_changes_other_child_id'))
+        batch_op.drop_index(batch_op.f('ix_identity_changes_child_id'))
 
-    op.drop_table('audit_events')
+    op.drop_table('identity_changes')
     op.drop_table('api_tokens')
+    op.drop_table('mace_meetings')
     with op.batch_alter_table('children', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_children_home_area_code'))
 
@@ -502,5 +949,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agencies_area_code'))
 
     op.drop_table('agencies')
+    op.drop_table('sharing_agreements')
+    op.drop_table('retention_rules')
+    with op.batch_alter_table('retention_reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_retention_reviews_record')
+
+    op.drop_table('retention_reviews')
+    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_attempts_user_time')
+
+    op.drop_table('login_attempts')
+    op.drop_table('linkage_models')
+    op.drop_table('audit_checkpoints')
     op.drop_table('areas')
     # ### end Alembic commands ###

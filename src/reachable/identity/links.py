@@ -1,0 +1,84 @@
+"""The primitive operations on children and record links that every identity module builds on."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reachable.common.dates import utcnow
+from reachable.identity.models import Child, RecordLink
+from reachable.records import service as records
+
+SourceRecord = records.SourceRecord
+
+DETERMINISTIC = "deterministic-v1"
+IDENTIFIERS = ("upn", "nhs_number", "police_person_id", "council_child_id")
+
+
+def new_reference() -> str:
+    """A short, unguessable, human-quotable child reference such as RCH-7K3Q9M2A."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: read aloud on the phone at 2 a.m.
+    return "RCH-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def current_link(session: Session, *, source_record_id: int) -> RecordLink | None:
+    """The link in force for a source record, if any."""
+    return session.scalar(select(RecordLink).where(
+        RecordLink.source_record_id == source_record_id, RecordLink.ended_at.is_(None)))
+
+
+def create_child(session: Session, *, record: SourceRecord) -> Child:
+    """A new child seeded from one source record."""
+    child = Child(reference=new_reference(), created_at=utcnow())
+    refresh_summary(child, record)
+    session.add(child)
+    session.flush()
+    return child
+
+
+def refresh_summary(child: Child, record: SourceRecord) -> None:
+    """Fill the child's summary from a record where the summary is still blank."""
+    name = " ".join(part for part in (record.first_name, record.last_name) if part) or None
+    child.display_name = child.display_name or name
+    child.dob = child.dob or record.dob
+    child.sex = child.sex or record.sex
+    child.home_area_code = child.home_area_code or record.home_area_code
+
+
+def link_record(session: Session, *, record_id: int, child_id: int, decision: str, reason: str, decided_by: str,
+                probability: float | None = None, weight: float | None = None,
+                model_version: str | None = None, evidence: dict[str, object] | None = None) -> RecordLink:
+    """Link a record to a child with the decision and its reason, ending any earlier link."""
+    now = utcnow()
+    previous = current_link(session, source_record_id=record_id)
+    if previous is not None:
+        previous.ended_at = now
+        previous.end_reason = f"replaced by a {decision} decision"
+    link = RecordLink(source_record_id=record_id, child_id=child_id, decision=decision, reason=reason,
+                      decided_by=decided_by, decided_at=now, match_probability=probability, match_weight=weight,
+                      model_version=model_version, evidence=dict(evidence or {}))
+    session.add(link)
+    session.flush()
+    return link
+
+
+def deterministic_match(session: Session, *, record: SourceRecord) -> tuple[int, str] | None:
+    """A linked record sharing an identifier, or exact name and date of birth; returns (child, reason)."""
+    for other in records.find_matching_records(session, record=record, identifiers=IDENTIFIERS):
+        link = current_link(session, source_record_id=other.id)
+        if link is None:
+            continue
+        shared = [name for name in IDENTIFIERS
+                  if getattr(record, name) and getattr(record, name) == getattr(other, name)]
+        reason = (f"same {shared[0].replace('_', ' ')} as record {other.id}" if shared
+                  else f"same first name, last name and date of birth as record {other.id}")
+        return link.child_id, reason
+    return None
+
+
+def record_ids_for_child(session: Session, *, child_id: int) -> list[int]:
+    """The source records currently linked to a child."""
+    return list(session.scalars(select(RecordLink.source_record_id).where(
+        RecordLink.child_id == child_id, RecordLink.ended_at.is_(None))))

@@ -1,0 +1,237 @@
+"""Shared CCE markers: the national code list, and set / propose / support / review / end with history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reachable.areas import service as areas
+from reachable.common.dates import utcnow
+from reachable.common.errors import Conflict, FieldError, InputRejected, NotFound
+from reachable.markers.models import Marker, MarkerHistory
+from reachable.markers.schemas import MarkerCode
+
+OPEN = ("proposed", "active")
+PROPOSAL_REVIEW_DAYS = 5  # a proposal waits at most this long for an agency that may set it to decide
+
+
+@dataclass(frozen=True)
+class MarkerChange:
+    """What a set / propose call did to a child's marker: created, confirmed, supported or unchanged."""
+
+    marker: Marker
+    action: str
+
+
+@cache
+def marker_codes() -> dict[str, MarkerCode]:
+    """The national marker list shipped as package data (markers/data/codes.yaml), by code."""
+    text = resources.files("reachable.markers").joinpath("data/codes.yaml").read_text(encoding="utf-8")
+    loaded = yaml.safe_load(text)
+    try:
+        codes = [MarkerCode.model_validate(item) for item in loaded["codes"]]
+    except ValidationError as error:  # a broken shipped list is a programming error: fail loudly
+        raise RuntimeError(f"markers/data/codes.yaml is invalid: {error}") from error
+    return {code.code: code for code in codes}
+
+
+def get_code(code: str) -> MarkerCode:
+    """One marker code, or a clear refusal naming the known codes."""
+    known = marker_codes()
+    if code not in known:
+        raise InputRejected([FieldError("code", f"unknown marker code; known: {', '.join(known)}", code)])
+    return known[code]
+
+
+def codes_for_factors(factors: Iterable[str]) -> list[str]:
+    """The marker codes a set of CIN census assessment factors sets or supports (e.g. 24A → cce_risk)."""
+    wanted = {factor.upper() for factor in factors}
+    return [code.code for code in marker_codes().values() if wanted & set(code.cin_factors)]
+
+
+def _agency_kind(session: Session, agency_id: int | None) -> str | None:
+    """The kind of an agency (police, childrens_social_care…) or None for the system itself."""
+    if agency_id is None:
+        return None
+    agency = areas.agencies_by_id(session, ids={agency_id}).get(agency_id)
+    return agency.kind if agency else None
+
+
+def _history(session: Session, marker: Marker, *, action: str, at: datetime, by: str, reason: str,
+             agency_id: int | None, evidence: Sequence[int] = (), rule_id: str | None = None,
+             rule_version: str | None = None) -> None:
+    """Append one step to a marker's history (never changed afterwards)."""
+    session.add(MarkerHistory(marker_id=marker.id, action=action, at=at, by=by, by_agency_id=agency_id, reason=reason,
+                              evidence_event_ids={"ids": list(evidence)}, rule_id=rule_id, rule_version=rule_version))
+
+
+def _check_reason(reason: str) -> None:
+    """Refuse a decision without a reason (principle 2: explain every decision)."""
+    if not reason or len(reason.strip()) < 3:
+        raise InputRejected([FieldError("reason", "a reason is required for every marker decision", reason)])
+
+
+def find_open(session: Session, *, child_id: int, code: str) -> Marker | None:
+    """The child's proposed or active marker with this code, if any."""
+    return session.scalar(select(Marker).where(Marker.child_id == child_id, Marker.code == code,
+                                               Marker.status.in_(OPEN)).order_by(Marker.id).limit(1))
+
+
+def set_marker(session: Session, *, child_id: int, code: str, by: str, reason: str,
+               agency_id: int | None = None, evidence_event_ids: Sequence[int] = (), at: datetime | None = None,
+               basis: str = "assessment", propose_only: bool = False, rule_id: str | None = None,
+               rule_version: str | None = None) -> MarkerChange:
+    """Set a marker if the agency may set this code, else propose it; an open marker is supported instead."""
+    spec = get_code(code)
+    _check_reason(reason)
+    at = at or utcnow()
+    direct = not propose_only and _agency_kind(session, agency_id) in spec.may_set  # no lookup when proposing
+    evidence = [int(event_id) for event_id in evidence_event_ids]
+    marker = find_open(session, child_id=child_id, code=code)
+    if marker is None:
+        marker = Marker(child_id=child_id, code=code, status="active" if direct else "proposed", basis=basis,
+                        set_by=by, set_by_agency_id=agency_id, set_at=at, reason=reason,
+                        evidence_event_ids={"ids": evidence}, rule_id=rule_id, rule_version=rule_version,
+                        review_due_at=at + timedelta(days=spec.review_days if direct else PROPOSAL_REVIEW_DAYS))
+        session.add(marker)
+        session.flush()
+        action = "set" if direct else "proposed"
+        _history(session, marker, action=action, at=at, by=by, reason=reason, agency_id=agency_id, evidence=evidence,
+                 rule_id=rule_id, rule_version=rule_version)
+        return MarkerChange(marker, action)
+    known = list(marker.evidence_event_ids.get("ids", []))
+    new = [event_id for event_id in evidence if event_id not in known]
+    if marker.status == "proposed" and direct:
+        marker.status, marker.set_by, marker.set_by_agency_id, marker.set_at = "active", by, agency_id, at
+        marker.reason, marker.review_due_at = reason, at + timedelta(days=spec.review_days)
+        action = "confirmed"
+    elif evidence and not new:
+        return MarkerChange(marker, "unchanged")  # a replay of evidence already counted
+    else:
+        action = "supported"
+    marker.evidence_event_ids = {"ids": known + new}
+    _history(session, marker, action=action, at=at, by=by, reason=reason, agency_id=agency_id, evidence=new,
+             rule_id=rule_id, rule_version=rule_version)
+    session.flush()
+    return MarkerChange(marker, action)
+
+
+def apply_cin_factors(session: Session, *, child_id: int, factors: Sequence[str], event_id: int, agency_id: int,
+                      at: datetime, by: str, rule_id: str | None = None,
+                      rule_version: str | None = None) -> list[MarkerChange]:
+    """Set or support the markers matching CIN census factors recorded by an assessment (24A → cce_risk…)."""
+    changes = []
+    for code in codes_for_factors(factors):
+        matched = sorted(set(get_code(code).cin_factors) & {f.upper() for f in factors})
+        reason = f"assessment recorded CIN census factor {', '.join(matched)} (event {event_id})"
+        changes.append(set_marker(session, child_id=child_id, code=code, by=by, reason=reason, agency_id=agency_id,
+                                  evidence_event_ids=[event_id], at=at, basis="assessment", rule_id=rule_id,
+                                  rule_version=rule_version))
+    return changes
+
+
+def get_marker(session: Session, *, marker_id: int) -> Marker:
+    """One marker by id, or NotFound."""
+    marker = session.get(Marker, marker_id)
+    if marker is None:
+        raise NotFound(f"no marker {marker_id}")
+    return marker
+
+
+def _may_decide(session: Session, marker: Marker, agency_id: int | None) -> None:
+    """Only an agency that may set a code may review or end it (the system itself may too)."""
+    kind = _agency_kind(session, agency_id)
+    if agency_id is not None and kind not in get_code(marker.code).may_set:
+        raise Conflict(f"a {kind} agency may not review or end a {marker.code} marker; "
+                       f"allowed: {', '.join(get_code(marker.code).may_set)}")
+
+
+def review_marker(session: Session, *, marker_id: int, by: str, reason: str, agency_id: int | None = None,
+                  at: datetime | None = None) -> Marker:
+    """Record a review of an active marker: it stays, and the next review falls due."""
+    _check_reason(reason)
+    marker = get_marker(session, marker_id=marker_id)
+    if marker.status != "active":
+        raise Conflict(f"marker {marker_id} is {marker.status}: only an active marker is reviewed "
+                       "(confirm a proposal by setting it, or end it)")
+    _may_decide(session, marker, agency_id)
+    at = at or utcnow()
+    marker.last_reviewed_at = at
+    marker.review_due_at = at + timedelta(days=get_code(marker.code).review_days)
+    _history(session, marker, action="reviewed", at=at, by=by, reason=reason, agency_id=agency_id)
+    session.flush()
+    return marker
+
+
+def end_marker(session: Session, *, marker_id: int, by: str, reason: str, agency_id: int | None = None,
+               at: datetime | None = None) -> Marker:
+    """End a marker (or reject a proposal) with the reason, keeping its whole history."""
+    _check_reason(reason)
+    marker = get_marker(session, marker_id=marker_id)
+    if marker.status == "ended":
+        raise Conflict(f"marker {marker_id} already ended")
+    _may_decide(session, marker, agency_id)
+    at = at or utcnow()
+    marker.status, marker.ended_at, marker.end_reason, marker.review_due_at = "ended", at, reason, None
+    _history(session, marker, action="ended", at=at, by=by, reason=reason, agency_id=agency_id)
+    session.flush()
+    return marker
+
+
+def list_markers(session: Session, *, child_id: int, include_ended: bool = False) -> list[Marker]:
+    """A child's markers, oldest first; ended ones only when asked."""
+    query = select(Marker).where(Marker.child_id == child_id).order_by(Marker.id)
+    if not include_ended:
+        query = query.where(Marker.status.in_(OPEN))
+    return list(session.scalars(query))
+
+
+def active_codes(session: Session, *, child_id: int) -> set[str]:
+    """The codes of the child's active markers (proposals do not count until confirmed)."""
+    return set(session.scalars(select(Marker.code).where(Marker.child_id == child_id, Marker.status == "active")))
+
+
+def history(session: Session, *, marker_id: int) -> list[MarkerHistory]:
+    """Every step of a marker's life, oldest first."""
+    get_marker(session, marker_id=marker_id)
+    return list(session.scalars(select(MarkerHistory).where(MarkerHistory.marker_id == marker_id)
+                                .order_by(MarkerHistory.id)))
+
+
+def due_reviews(session: Session, *, now: datetime | None = None) -> list[Marker]:
+    """Open markers whose review (or proposal decision) is due by now, most overdue first."""
+    now = now or utcnow()
+    return list(session.scalars(select(Marker).where(Marker.status.in_(OPEN), Marker.review_due_at <= now)
+                                .order_by(Marker.review_due_at, Marker.id)))
+
+
+def markers_markdown() -> str:
+    """docs/markers.md: the national marker list, generated from the shipped code list."""
+    lines = ["# Markers", "", "Generated from `src/reachable/markers/data/codes.yaml` by `reachable rules docs`; "
+             "do not edit by hand.", "",
+             "A marker is a coded, reviewed statement on a child's record, shared across agencies. An agency whose "
+             "kind is listed under *may set* sets it directly; anyone else (and a rule acting on another agency's "
+             "event) only **proposes** it, and the proposal must be confirmed or rejected within "
+             f"{PROPOSAL_REVIEW_DAYS} days. Each step (proposed, set, confirmed, supported, reviewed, ended) is kept "
+             "in the marker's history with who, when, why and the evidence events. Overdue reviews become tasks "
+             "(rule `review.marker-due`).", "",
+             "| code | label | may set | review every | CIN factors |", "|---|---|---|---|---|"]
+    for code in marker_codes().values():
+        lines.append(f"| `{code.code}` | {code.label} | {', '.join(code.may_set)} | {code.review_days} days | "
+                     f"{', '.join(code.cin_factors) or '—'} |")
+    for code in marker_codes().values():
+        lines += ["", f"## `{code.code}` — {code.label}", "", f"**Definition.** {code.definition}", "",
+                  f"**Who may set it.** {', '.join(code.may_set)} (others propose).", "",
+                  f"**Review.** Every {code.review_days} days.", "", f"**Ending.** {code.ending}"]
+        if code.cin_factors:
+            lines += ["", f"**CIN census factors.** {', '.join(code.cin_factors)} recorded by a children's social "
+                          "care assessment set this marker (or support it if already set)."]
+    return "\n".join(lines) + "\n"

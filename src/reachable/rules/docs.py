@@ -1,0 +1,155 @@
+"""docs/rules.md, generated from the built-in rule files (a test keeps it current)."""
+
+from __future__ import annotations
+
+from reachable.rules.conditions import describe
+from reachable.rules.registry import Registry, load_registry
+from reachable.rules.spec import (
+    FACTS,
+    TEMPLATE_FIELDS,
+    CinFactorsAction,
+    CloseTasksAction,
+    Condition,
+    Localised,
+    MarkerAction,
+    RuleSpec,
+    TaskAction,
+)
+
+OWNERS = {
+    "home_csc": "children's social care of the child's home council (the placing council for a looked-after child)",
+    "home_police": "the police force covering the home council",
+    "event_agency": "the agency that recorded the event",
+    "event_police": "the police force for the area where it happened",
+    "first_responder": "NRM first responder: the police force or council that recorded the event, else the home "
+                       "council",
+    "marker_owner": "the agency that set the marker (for a proposal, the home council)",
+}
+
+INTRO = """# Reachable-moment rules
+
+Generated from `src/reachable/rules/builtin/*.yaml` by `reachable rules docs`; do not edit by hand.
+
+Each rule is a YAML file with an `id`, a `version`, a `title`, the `guidance` or statute it implements (worded per
+country), its `jurisdiction` (England, Wales), a `trigger` and `actions`. Built-in rules and the files of the local
+rules folder (`REACHABLE_RULES_DIR`) are loaded and validated the same way; a local file with a built-in's id
+replaces it (`enabled: false` switches it off). `reachable rules test` validates rule files and runs events
+through them; a bad file is refused with file, line, field and reason.
+
+## How rules run
+
+- **At ingest, in the same transaction.** After an event is stored and linked to a child, every enabled rule for
+  its kind is evaluated, in event-time order per child. A firing is stored in `rule_firings` with the rule id and
+  version, the reason (each condition that held, in words), the evidence event ids and the facts used (home area,
+  jurisdiction, age, markers, looked-after status). Its tasks and markers are written in the same transaction.
+- **Jurisdiction.** The child's responsible council decides: England (Children Act 1989 s17/s47) or Wales (SSWBA
+  2014 s21). The responsible council is the placing council while a looked-after period is open, otherwise the
+  child's home council (a district's county council); the home police force is the force covering it.
+- **The same moment never fires twice.** Replaying history, re-importing a file, a corrected version of an event,
+  or the same incident reported by another agency's extract creates no duplicate. For `dedupe: incident` (the
+  default) an event repeats an earlier firing of the same rule for the same child when it has the same
+  `incident_ref`, **or** it is of the same kind and happened within `same_incident_hours` (default 6) of it:
+  agencies rarely share a reference, and one child is rarely arrested twice in six hours. A repeat is added to the
+  earlier firing's evidence. For `dedupe: child` a rule fires at most once per child within `within_days`. A
+  unique key (rule, child, incident) and a per-child lock keep concurrent imports from racing.
+- **History windows** count distinct incidents: reports of one episode by several agencies within 6 hours count
+  once.
+- **Old events.** An event older than the rule's `stale_after_days` (default 30) when it arrives still records a
+  firing (mode `historical`, counted in metrics) and still sets markers, but creates no tasks.
+- **Deadlines** are hours or working days (Monday to Friday) from the event (statutory timescales), or `from:
+  ingest` (from when Reachable heard of it: notices). Overdue tasks escalate to a manager (`reachable tasks
+  escalate`); scheduled rules run with `reachable rules sweep`.
+- **Proposals.** A marker action sets the marker when the agency that recorded the event may set that code
+  (docs/markers.md); otherwise it proposes it for the home council to confirm or reject.
+
+## Facts a condition can test
+
+| fact | meaning |
+|---|---|
+| `payload.<field>` | a field of the event's payload (docs/events.md); checked against the trigger kinds |
+"""
+
+
+def _text(value: Localised | None) -> str:
+    """A localised text as markdown (each country's wording when they differ)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return "; ".join(f"**{country}:** {text}" for country, text in value.items())
+
+
+def condition_lines(condition: Condition, depth: int = 0) -> list[str]:
+    """A condition tree as nested markdown bullets."""
+    pad = "  " * depth
+    if condition.fact is not None:
+        return [f"{pad}- `{describe(condition)}`"]
+    if condition.history is not None:
+        window = condition.history
+        kinds = ", ".join(kind.value for kind in window.kinds)
+        lines = [f"{pad}- at least {window.at_least} distinct {kinds} incident(s) in the last {window.within_days} "
+                 "days (this event included)"]
+        return lines + (condition_lines(window.where, depth + 1) if window.where else [])
+    if condition.not_ is not None:
+        return [f"{pad}- not:", *condition_lines(condition.not_, depth + 1)]
+    label = "all of" if condition.all is not None else "any of"
+    return [f"{pad}- {label}:", *[line for child in (condition.all or condition.any or [])
+                                   for line in condition_lines(child, depth + 1)]]
+
+
+def action_lines(rule: RuleSpec) -> list[str]:
+    """Each action of a rule in words."""
+    lines = []
+    for action in rule.actions:
+        if isinstance(action, TaskAction):
+            owners = action.owner if isinstance(action.owner, list) else [action.owner]
+            due = (f"{action.due.hours:g} hours" if action.due.hours is not None
+                   else f"{action.due.working_days} working day(s)")
+            lines.append(f"- **{action.type}** for role `{action.role}` of {' and '.join(f'`{o}`' for o in owners)}, "
+                         f"due {due} from the {action.due.from_}"
+                         + (" — only a manager may close it" if action.manager_only else "")
+                         + f": {_text(action.title)}")
+            if action.only_if is not None:
+                lines += ["  - only if:", *condition_lines(action.only_if, 2)]
+        elif isinstance(action, MarkerAction):
+            lines.append(f"- **marker** `{action.code}` ({action.mode}): {_text(action.reason)}")
+        elif isinstance(action, CloseTasksAction):
+            lines.append(f"- **close tasks** of {', '.join(f'`{r}`' for r in action.rules)} as `{action.outcome}`"
+                         + (f", matching {', '.join(action.match)}" if action.match else ""))
+        elif isinstance(action, CinFactorsAction):
+            lines.append("- **set or support the markers** matching the CIN factors (docs/markers.md)")
+    return lines
+
+
+def rule_section(rule: RuleSpec) -> list[str]:
+    """One rule's section of docs/rules.md."""
+    trigger = (f"events of kind {', '.join(f'`{k.value}`' for k in rule.trigger.kinds)}" if rule.trigger.kinds
+               else f"the schedule `{rule.trigger.schedule}`")
+    dedupe = (f"once per child in {rule.dedupe.within_days} days" if rule.dedupe.per == "child"
+              else f"once per incident (same reference, or same kind within {rule.dedupe.same_incident_hours:g} h)")
+    lines = ["", f"## `{rule.id}` (version {rule.version})", "", f"**{rule.title}**", "", rule.summary.strip(), "",
+             f"- Implements: {_text(rule.guidance)}"]
+    if rule.recommendation:
+        lines.append(f"- Recommendation: {rule.recommendation.strip()}")
+    lines += [f"- Jurisdiction: {', '.join(rule.jurisdiction)}", f"- Trigger: {trigger}",
+              f"- Fires: {dedupe}; events older than {rule.stale_after_days} days create no tasks"]
+    if rule.trigger.when is not None:
+        lines += ["- Conditions:", *condition_lines(rule.trigger.when, 1)]
+    return [*lines, "", "Actions:", "", *action_lines(rule)]
+
+
+def rules_markdown(registry: Registry | None = None) -> str:
+    """The whole of docs/rules.md for the built-in rules."""
+    registry = registry or load_registry(None)
+    lines = [INTRO.rstrip("\n ")]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in FACTS.items()]
+    lines += ["", "## Owners", "", "| owner | who |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in OWNERS.items()]
+    lines += ["", "## Template fields (titles and details)", "", "| field | value |", "|---|---|"]
+    lines += [f"| `{{{name}}}` | {meaning} |" for name, meaning in TEMPLATE_FIELDS.items()]
+    lines += ["", "## Built-in rules", "", "| id | version | title | jurisdiction |", "|---|---|---|---|"]
+    builtins = [item.spec for _, item in sorted(registry.rules.items()) if item.builtin]
+    lines += [f"| `{r.id}` | {r.version} | {r.title} | {', '.join(r.jurisdiction)} |" for r in builtins]
+    for rule in builtins:
+        lines += rule_section(rule)
+    return "\n".join(lines) + "\n"

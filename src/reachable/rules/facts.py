@@ -1,0 +1,286 @@
+"""What a rule can know about an event: the event, its payload, the child's status, markers and history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from reachable.areas import service as areas
+from reachable.common.dates import age_on
+from reachable.common.errors import NotFound
+from reachable.identity import service as identity
+from reachable.markers import service as markers
+from reachable.records import service as records
+from reachable.records.schemas import EventOut
+
+SAME_INCIDENT_HOURS = 6.0  # reports of one incident by several agencies land within hours of each other
+OPENERS = {"looked_after": ("looked_after_start", "looked_after_end"), "cp_plan": ("cp_plan_start", "cp_plan_end"),
+           "cin_plan": ("cin_plan_start", "cin_plan_end")}
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    """The reference facts about an area the rules use (cached: the area list is shipped reference data)."""
+
+    code: str
+    name: str
+    kind: str
+    country: str
+    police_force_code: str | None
+    parent_code: str | None
+
+
+_AREAS: dict[str, AreaInfo | None] = {}
+
+
+def area_info(session: Session, code: str | None) -> AreaInfo | None:
+    """An area's reference facts, read once per process (None for an unknown code)."""
+    if not code:
+        return None
+    if code not in _AREAS:
+        try:
+            area = areas.get_area(session, code=code)
+        except NotFound:
+            return None  # not cached: the area may be loaded later
+        _AREAS[code] = AreaInfo(area.code, area.name, area.kind, area.country, area.police_force_code,
+                                area.parent_code)
+    return _AREAS[code]
+
+
+def police_force(session: Session, code: str | None) -> str | None:
+    """The police force covering an area (a force covers itself)."""
+    info = area_info(session, code)
+    if info is None:
+        return None
+    return info.code if info.kind == "police_force" else info.police_force_code
+
+
+@dataclass
+class ChildState:
+    """One child as the rules see them during one ingest: summary, chronology and active markers."""
+
+    child_id: int
+    reference: str
+    dob: date | None
+    sex: str | None
+    home_area_code: str | None
+    record_ids: list[int]
+    session: Session
+    kinds: Sequence[str] | None = None
+    _markers: set[str] | None = field(default=None, repr=False)
+    _history: list[EventOut] | None = field(default=None, repr=False)
+    firings: list[Any] | None = field(default=None, repr=False)
+
+    @property
+    def history(self) -> list[EventOut]:
+        """The child's chronology (only the kinds rules look back at), read on first use."""
+        if self._history is None:
+            self._history = records.list_events(self.session, source_record_ids=self.record_ids, kinds=self.kinds)
+        return self._history
+
+    def forget_markers(self) -> None:
+        """A rule changed the child's markers: read them again when next needed."""
+        self._markers = None
+
+    @property
+    def marker_codes(self) -> set[str]:
+        """The child's active marker codes, read on first use (few rules need them)."""
+        if self._markers is None:
+            self._markers = markers.active_codes(self.session, child_id=self.child_id)
+        return self._markers
+
+
+def load_child(session: Session, *, child_id: int, kinds: Sequence[str] | None = None) -> ChildState:
+    """Read a child's summary and chronology (only the kinds rules look back at) once per ingest."""
+    child = identity.get_child(session, child_id=child_id)
+    record_ids = identity.record_ids_for_child(session, child_id=child_id)
+    return ChildState(child_id=child.id, reference=child.reference, dob=child.dob, sex=child.sex,
+                      home_area_code=child.home_area_code, session=session, record_ids=record_ids, kinds=kinds)
+
+
+def upper_tier(session: Session, code: str | None) -> str | None:
+    """The council with children's services for an area: a district's county, else the area itself."""
+    area = area_info(session, code)
+    if area is None:
+        return None
+    return area.parent_code if area.kind == "district" and area.parent_code else area.code
+
+
+def agency_area(code: str) -> str | None:
+    """The area in an agency code such as CSC-E08000025 (None for national agencies)."""
+    prefix, _, rest = code.partition("-")
+    return rest if prefix in ("POL", "CSC", "EDU", "HLT", "YJS") and rest else None
+
+
+class EventFacts:
+    """The facts about one event that conditions, templates, owners and reasons use (computed lazily)."""
+
+    def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState) -> None:
+        """Wrap a stored event (ORM row), the agency that recorded it and the child's state."""
+        self.session, self.event, self.agency, self.state = session, event, agency, state
+        self.payload: dict[str, Any] = dict(event.payload or {})
+        self._agencies: dict[str, Any] = {}
+
+    def agency_for(self, code: str, load: Callable[[], Any]) -> Any:
+        """An owning agency by code, looked up once per event however many tasks it gets."""
+        if code not in self._agencies:
+            self._agencies[code] = load()
+        return self._agencies[code]
+
+    @property
+    def at(self) -> datetime:
+        """When the event happened."""
+        occurred: datetime = self.event.occurred_at
+        return occurred
+
+    def before(self) -> list[EventOut]:
+        """The child's chronology up to and including this event's time."""
+        return [item for item in self.state.history if item.occurred_at <= self.at]
+
+    def is_open(self, status: str) -> bool:
+        """Whether a plan or looked-after period is open at the event (its latest boundary is a start)."""
+        start, end = OPENERS[status]
+        boundaries = [item for item in self.before() if item.kind in (start, end)]
+        return bool(boundaries) and boundaries[-1].kind == start
+
+    @cached_property
+    def home_area(self) -> str | None:
+        """The responsible council: the placing council of a looked-after child, else the child's home council."""
+        if self.is_open("looked_after"):
+            starts = [item for item in self.before() if item.kind == "looked_after_start"]
+            placing = agency_area(starts[-1].agency_code) if starts[-1].agency_code.startswith("CSC-") else None
+            if placing:
+                return upper_tier(self.session, placing)
+        if self.state.home_area_code:
+            return upper_tier(self.session, self.state.home_area_code)
+        record = records.get_source_record(self.session, record_id=self.event.source_record_id)
+        return upper_tier(self.session, record.home_area_code if record else None)
+
+    @cached_property
+    def home_police(self) -> str | None:
+        """The police force covering the home council."""
+        return police_force(self.session, self.home_area)
+
+    @cached_property
+    def event_area(self) -> str | None:
+        """Where it happened: the event's area, or the area a missing child was found in."""
+        area: str | None = self.event.area_code or self.payload.get("found_area_code")
+        return area
+
+    @cached_property
+    def event_police(self) -> str | None:
+        """The police force for where it happened (the recording force when the place is unknown)."""
+        force = police_force(self.session, self.event_area)
+        if force:
+            return force
+        return agency_area(self.agency.code) if self.agency.kind == "police" else None
+
+    @cached_property
+    def country(self) -> str:
+        """England or Wales: the home council's country (else where it happened; England if neither is known)."""
+        for code in (self.home_area, self.event_area):
+            info = area_info(self.session, code)
+            if info is not None:
+                return info.country
+        return "England"
+
+    @cached_property
+    def outside_home_area(self) -> bool | None:
+        """Whether it happened outside the home council (or, for a police force area, outside the home force)."""
+        if self.payload.get("found_outside_home_area") is True:
+            return True
+        if not self.event_area or not self.home_area:
+            return None
+        where = area_info(self.session, self.event_area)
+        if where is None:
+            return None
+        if where.kind == "police_force":
+            return where.code != self.home_police
+        return upper_tier(self.session, where.code) != self.home_area
+
+    @cached_property
+    def age(self) -> int | None:
+        """The child's age in whole years on the day of the event."""
+        return age_on(self.state.dob, self.at.date()) if self.state.dob else None
+
+    def value(self, fact: str) -> Any:
+        """The value of a named fact (None when unknown)."""
+        if fact.startswith("payload."):
+            return self.payload.get(fact[8:])
+        simple: dict[str, Any] = {
+            "event.kind": self.event.kind, "event.role": self.event.person_role,
+            "event.agency_kind": self.agency.kind, "event.area_code": self.event_area,
+            "child.sex": self.state.sex, "child.home_country": self.country,
+            "child.markers": sorted(self.state.marker_codes),
+        }
+        if fact in simple:
+            return simple[fact]
+        if fact == "event.outside_home_area":
+            return self.outside_home_area
+        if fact == "child.age":
+            return self.age
+        if fact == "child.nrm_referred":
+            return any(item.kind == "nrm_referral" for item in self.before())
+        return self.is_open(fact.split(".", 1)[1])
+
+    def nrm_status(self) -> str:
+        """The child's NRM status as the chronology shows it, in words."""
+        steps = {"nrm_referral": "referred", "nrm_rg_decision": "reasonable grounds", "nrm_cg_decision":
+                 "conclusive grounds"}
+        found = [item for item in self.before() if item.kind in steps]
+        if not found:
+            return "no NRM referral on record"
+        last = found[-1]
+        outcome = f" {last.payload.get('outcome')}" if last.payload.get("outcome") else ""
+        return f"{steps[last.kind]}{outcome} ({last.occurred_at:%d/%m/%Y}, ref {last.payload.get('referral_ref', '?')})"
+
+    def window(self, kinds: list[str], days: int) -> list[EventOut]:
+        """The child's events of these kinds in the `days` before this one (inclusive)."""
+        start = self.at - timedelta(days=days)
+        return [item for item in self.before() if item.kind in kinds and item.occurred_at > start]
+
+    def names(self, area_code: str | None) -> str:
+        """An area's name with its code, for task texts."""
+        if not area_code:
+            return "unknown area"
+        info = area_info(self.session, area_code)
+        return f"{info.name} ({area_code})" if info else area_code
+
+    def template(self, count: int | None = None) -> dict[str, str]:
+        """The values task titles and details may use."""
+        return {
+            "child": self.state.reference, "event_kind": self.event.kind.replace("_", " "),
+            "event_time": f"{self.at:%d/%m/%Y %H:%M} UTC", "event_agency": self.agency.name,
+            "event_agency_code": self.agency.code, "event_area": self.names(self.event_area),
+            "place": self.event.place or self.payload.get("found_location") or "place not recorded",
+            "home_area": self.names(self.home_area), "home_police": self.names(self.home_police),
+            "nrm_status": self.nrm_status(),
+            "offence": str(self.payload.get("offence_category", "")).replace("_", " "),
+            "episode": str(self.payload.get("episode_ref") or "not given"), "count": str(count or ""),
+            "markers": ", ".join(sorted(self.state.marker_codes)) or "none",
+            "age": str(self.age) if self.age is not None else "unknown",
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """The facts a firing stores beside its reason, so the decision can be explained later."""
+        return {"home_area": self.home_area, "home_police": self.home_police, "country": self.country,
+                "event_area": self.event_area, "outside_home_area": self.outside_home_area, "age": self.age,
+                "looked_after": self.is_open("looked_after"),
+                "markers": sorted(self.state._markers) if self.state._markers is not None else "not consulted",
+                "event_agency": self.agency.code, "role": self.event.person_role}
+
+
+def distinct_incidents(events: list[EventOut]) -> list[list[EventOut]]:
+    """Group events into incidents: reports within SAME_INCIDENT_HOURS of the first report are one incident."""
+    groups: list[list[EventOut]] = []
+    for item in sorted(events, key=lambda e: (e.occurred_at, e.id)):
+        if groups and item.occurred_at - groups[-1][0].occurred_at <= timedelta(hours=SAME_INCIDENT_HOURS):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups

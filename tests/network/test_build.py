@@ -1,0 +1,96 @@
+"""Building the network from events: the rules, idempotence, rebuild equivalence and analysts' removals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reachable import pipeline
+from reachable.access import service as access
+from reachable.network import service as network
+from reachable.network.derive import grading_confidence, normalise_place_type
+from reachable.network.models import NetworkEntity, NetworkEvidence, NetworkLink
+from reachable.network.schemas import LinkUpdate
+from tests.network.conftest import scenario_events
+
+
+def _links(session: Session) -> dict[tuple[str, str, str], NetworkLink]:
+    """Links by (kind, source key, target key)."""
+    keys: dict[int, str] = {}
+    for ident, key in session.execute(select(NetworkEntity.id, NetworkEntity.key)):
+        keys[ident] = key
+    return {(link.kind, keys[link.source_id], keys[link.target_id]): link
+            for link in session.scalars(select(NetworkLink))}
+
+
+def test_ingest_builds_links_with_kinds_roles_basis_and_compartment(world: Session) -> None:
+    links = _links(world)
+    kinds = {kind for kind, _, _ in links}
+    assert {"linked_to_line", "associates_with", "arrested_together", "found_at", "at_school",
+            "arrested_at"} <= kinds
+    line = next(link for (kind, _, _), link in links.items() if kind == "linked_to_line")
+    assert (line.basis, line.compartment, line.grading) == ("intelligence", "police", "2/B/P")
+    assert line.confidence == grading_confidence("2/B/P") == 0.48
+    together = [link for (kind, _, _), link in links.items() if kind == "arrested_together"]
+    assert len(together) == 3  # two children and one adult, pairwise
+    for link in together:
+        assert len(link.source_event_ids["ids"]) == 2 and link.basis == "fact" and link.compartment == "shared"
+    adult_pair = next(link for (kind, _, target), link in links.items()
+                      if kind == "arrested_together" and target.startswith("adult:"))
+    # Victim first: the child recorded as a suspect is a child at risk on the link; the adult keeps the role.
+    assert (adult_pair.source_role, adult_pair.target_role) == ("child_at_risk", "suspect")
+    assert all(link.source_role != "suspect" for (_, source, _), link in links.items() if source.startswith("child"))
+    assert all(link.target_role != "suspect" for (_, _, target), link in links.items() if target.startswith("child"))
+
+
+def test_intelligence_about_a_known_adult_merges_with_the_adult_in_the_arrest(world: Session) -> None:
+    adult = world.scalar(select(NetworkEntity).where(NetworkEntity.key == "adult:WM90000001"))
+    assert adult is not None and adult.kind == "adult" and adult.compartment == "shared"
+    line = world.scalar(select(NetworkEntity).where(NetworkEntity.kind == "line"))
+    assert line is not None and line.compartment == "police" and line.key == "line:07700900123"
+
+
+def test_building_is_idempotent_and_a_rebuild_gives_the_same_links(world: Session) -> None:
+    before = {key: (link.first_seen_at, link.last_seen_at, link.source_event_ids["ids"], link.confidence)
+              for key, link in _links(world).items()}
+    evidence = world.scalar(select(func.count()).select_from(NetworkEvidence))
+    pipeline.ingest(world, events=scenario_events(), actor=access.SYSTEM)  # the same extract again
+    result = network.rebuild(world)
+    world.flush()
+    world.expire_all()
+    after = {key: (link.first_seen_at, link.last_seen_at, link.source_event_ids["ids"], link.confidence)
+             for key, link in _links(world).items()}
+    assert after == before
+    assert world.scalar(select(func.count()).select_from(NetworkEvidence)) == evidence
+    assert result.links_created == 0 and result.links_lapsed == 0
+
+
+def test_an_analysts_removal_survives_a_rebuild(world: Session, police: network.Viewer) -> None:
+    link = next(link for (kind, _, _), link in _links(world).items() if kind == "at_school")
+    network.update_link(world, viewer=police, link_id=link.id,
+                        data=LinkUpdate(status="removed", reason="wrong school URN on the exclusion record"))
+    network.rebuild(world)
+    world.expire_all()
+    assert world.get(NetworkLink, link.id).status == "removed"  # type: ignore[union-attr]
+
+
+def test_place_types_and_grading_scales() -> None:
+    assert normalise_place_type("trap_house") == "trap_house"
+    assert normalise_place_type("station") == "transport_hub"
+    assert normalise_place_type("car park") == "public_space"
+    assert normalise_place_type("somewhere odd") == "other"
+    assert grading_confidence("1/A/P") == 0.9 and grading_confidence("B2") == 0.64
+    assert grading_confidence(None) == grading_confidence("unknown") == 0.5
+
+
+def test_a_new_incident_member_links_to_earlier_members(world: Session) -> None:
+    from reachable.records.kinds import EventKind
+    from tests.network.conftest import at, child, ev
+
+    late = ev(EventKind.ARREST, "ARR-9", child(4), at(5), {"offence_category": "pwits_class_a"},
+              incident_ref="INC-9", occurred_at=datetime(2025, 3, 5, 13, tzinfo=UTC))
+    pipeline.ingest(world, events=[late], actor=access.SYSTEM)
+    together = [key for key in _links(world) if key[0] == "arrested_together"]
+    assert len(together) == 6  # four people in the incident now

@@ -1,0 +1,54 @@
+"""Fixtures for the web tests: the world on each database, and a browser-like client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from reachable.access import service as access
+from reachable.api.app import create_app
+from reachable.config import Settings
+from tests.web.world import PASSWORD, WebWorld, build
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session]) -> WebWorld:
+    """The world, committed."""
+    with sessions() as session:
+        built = build(session)
+        session.commit()
+    return built
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """The app over HTTPS (session cookies are Secure), following no redirects so tests see them."""
+    with TestClient(create_app(settings, engine=engine), base_url="https://testserver",
+                    follow_redirects=False) as client:
+        yield client
+
+
+def csrf(client: TestClient, path: str = "/sign-in") -> str:
+    """The CSRF token a page's forms carry."""
+    text = client.get(path).text
+    marker = 'name="csrf_token" value="'
+    return text.split(marker, 1)[1].split('"', 1)[0]
+
+
+def sign_in(client: TestClient, world: WebWorld) -> None:
+    """Sign in as the world's social worker with password and a fresh TOTP code."""
+    response = client.post("/sign-in", data={"username": world.username, "password": PASSWORD,
+                                             "code": access.current_code(world.totp_secret),
+                                             "csrf_token": csrf(client)})
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def signed_in(client: TestClient, world: WebWorld) -> TestClient:
+    """A client signed in as the social worker."""
+    sign_in(client, world)
+    return client
