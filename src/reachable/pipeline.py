@@ -38,16 +38,12 @@ Stage = Callable[[Session, IngestOutcome, access.Actor], None]
 
 def link_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) -> None:
     """Resolve each new event's person to a child at once, so later stages see the right child."""
-    seen: dict[int, int] = {}
-    # One query for every event's record: the bulk path hands over thousands of events per chunk.
+    # One query for every event's record, and the records resolved together: the bulk path hands over
+    # thousands of events per chunk.
     record_of = records.source_record_ids_of(session, event_ids=outcome.stored.event_ids)
-    for event_id in outcome.stored.event_ids:
-        record_id = record_of.get(event_id)
-        if record_id is None:
-            continue
-        if record_id not in seen:
-            seen[record_id] = identity.resolve_record(session, record_id=record_id)
-        outcome.child_ids.append(seen[record_id])
+    ordered = [record_of[event_id] for event_id in outcome.stored.event_ids if event_id in record_of]
+    child_of = identity.resolve_records(session, record_ids=ordered)
+    outcome.child_ids.extend(child_of[record_id] for record_id in ordered)
 
 
 NRM_KINDS = ("nrm_referral", "nrm_rg_decision", "nrm_cg_decision")

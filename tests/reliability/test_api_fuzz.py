@@ -13,7 +13,10 @@ from reachable.access import service as access
 from tests.reliability.apifuzz import Target, fuzz, load_schema, operation_actions, operations, unauthenticated
 
 PUBLIC = {("GET", "/health"), ("POST", "/api/v1/auth/login"), ("GET", "/api/v1/marker-codes"),
-          ("GET", "/api/v1/rules"), ("GET", "/api/v1/rules/{rule_id}")}
+          ("GET", "/api/v1/rules"), ("GET", "/api/v1/rules/{rule_id}"),
+          # web pages with no personal data: signing in, the rules reference, language help, static assets
+          ("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/signed-out"), ("GET", "/rules"),
+          ("GET", "/help/language"), ("GET", "/static/vendor/govuk-frontend.min.css"), ("GET", "/static/vendor/{name}")}
 EXAMPLES = int(os.environ.get("REACHABLE_FUZZ_EXAMPLES", "10"))
 
 

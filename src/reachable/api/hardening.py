@@ -11,10 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+
+
+class _ThreadLimit:
+    """Middleware form of `_enough_threads` (Starlette builds middleware from a class and the app)."""
+
+    def __init__(self, app: Any) -> None:
+        """Wrap the next ASGI app."""
+        self.call = _enough_threads(app)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass the request on, after raising the thread limit the first time."""
+        await self.call(scope, receive, send)
+
 
 REFUSED_SCHEMA: dict[str, Any] = {
     "title": "InputRefused", "type": "object", "required": ["detail"],
@@ -34,8 +48,33 @@ def out_of_range(detail: str) -> JSONResponse:
         {"loc": ["request"], "msg": detail, "type": "value_error", "input": None}]})
 
 
+# A request that holds the database's write lock (SQLite) or the audit chain's lock (PostgreSQL) needs a worker
+# thread again for its next step (dependency, endpoint, commit). If every thread is taken by requests waiting for
+# that lock, nobody can finish: the server stalls until the lock wait times out (bench_load, 50 clients). So the
+# server admits at most MAX_CONCURRENT requests at once (`reachable serve` passes it to uvicorn) and keeps more
+# threads than that.
+MAX_CONCURRENT = 64
+THREADS = MAX_CONCURRENT + 16
+
+
+def _enough_threads(app: Any) -> Any:
+    """ASGI wrapper that raises the worker-thread limit above MAX_CONCURRENT once the event loop runs."""
+    raised = False
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal raised
+        if not raised:
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = max(limiter.total_tokens, THREADS)
+            raised = True
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers and the OpenAPI amendment on an app."""
+    """Register the handlers, the thread limit and the OpenAPI amendment on an app."""
+    app.add_middleware(_ThreadLimit)
 
     @app.exception_handler(OverflowError)
     async def _overflow(_request: Request, _error: OverflowError) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from reachable.api.hardening import MAX_CONCURRENT
 from reachable.config import get_settings
 
 
@@ -19,8 +20,9 @@ def serve(host: str | None = typer.Option(None, help="Bind address (default 127.
     typer.echo(f"Reachable on http://{settings.host}:{settings.port} (store: {settings.database_url})")
     if workers > 1:
         uvicorn.run("reachable.api.asgi:app", host=settings.host, port=settings.port, workers=workers,
-                    factory=False, log_level="warning")
+                    factory=False, log_level="warning", limit_concurrency=MAX_CONCURRENT)
         return
     from reachable.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                limit_concurrency=MAX_CONCURRENT)

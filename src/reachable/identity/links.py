@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,12 +30,13 @@ def current_link(session: Session, *, source_record_id: int) -> RecordLink | Non
         RecordLink.source_record_id == source_record_id, RecordLink.ended_at.is_(None)))
 
 
-def create_child(session: Session, *, record: SourceRecord) -> Child:
-    """A new child seeded from one source record."""
+def create_child(session: Session, *, record: SourceRecord, flush: bool = True) -> Child:
+    """A new child seeded from one source record (without `flush`, it gets its id at the session's next flush)."""
     child = Child(reference=new_reference(), created_at=utcnow())
     refresh_summary(child, record)
     session.add(child)
-    session.flush()
+    if flush:
+        session.flush()
     return child
 
 
@@ -49,10 +51,15 @@ def refresh_summary(child: Child, record: SourceRecord) -> None:
 
 def link_record(session: Session, *, record_id: int, child_id: int, decision: str, reason: str, decided_by: str,
                 probability: float | None = None, weight: float | None = None,
-                model_version: str | None = None, evidence: dict[str, object] | None = None) -> RecordLink:
-    """Link a record to a child with the decision and its reason, ending any earlier link."""
+                model_version: str | None = None, evidence: dict[str, object] | None = None,
+                unlinked: bool = False, flush: bool = True) -> RecordLink:
+    """Link a record to a child with the decision and its reason, ending any earlier link.
+
+    `unlinked` says the caller has just read that the record has no link, so none is looked for; without
+    `flush` the row is written with the session's next flush (a chunk of links goes in one flush).
+    """
     now = utcnow()
-    previous = current_link(session, source_record_id=record_id)
+    previous = None if unlinked else current_link(session, source_record_id=record_id)
     if previous is not None:
         previous.ended_at = now
         previous.end_reason = f"replaced by a {decision} decision"
@@ -60,22 +67,44 @@ def link_record(session: Session, *, record_id: int, child_id: int, decision: st
                       decided_by=decided_by, decided_at=now, match_probability=probability, match_weight=weight,
                       model_version=model_version, evidence=dict(evidence or {}))
     session.add(link)
-    session.flush()
+    if flush:
+        session.flush()
     return link
 
 
-def deterministic_match(session: Session, *, record: SourceRecord) -> tuple[int, str] | None:
-    """A linked record sharing an identifier, or exact name and date of birth; returns (child, reason)."""
-    for other in records.find_matching_records(session, record=record, identifiers=IDENTIFIERS):
-        link = current_link(session, source_record_id=other.id)
-        if link is None:
+def deterministic_match(session: Session, *, record: SourceRecord, candidates: records.MatchCandidates | None = None,
+                        linked: dict[int, int] | None = None) -> tuple[int, str] | None:
+    """A linked record sharing an identifier, or exact name and date of birth; returns (child, reason).
+
+    `candidates`, read once for a whole chunk, gives the same matches as the per-record query without its scan;
+    `linked` (record -> child of its current link, kept up to date by the caller) spares a query per candidate.
+    """
+    found = (candidates.matches(record) if candidates is not None
+             else records.find_matching_records(session, record=record, identifiers=IDENTIFIERS))
+    for other in found:
+        if linked is not None:
+            child_id = linked.get(other.id)
+        else:
+            link = current_link(session, source_record_id=other.id)
+            child_id = link.child_id if link is not None else None
+        if child_id is None:
             continue
         shared = [name for name in IDENTIFIERS
                   if getattr(record, name) and getattr(record, name) == getattr(other, name)]
         reason = (f"same {shared[0].replace('_', ' ')} as record {other.id}" if shared
                   else f"same first name, last name and date of birth as record {other.id}")
-        return link.child_id, reason
+        return child_id, reason
     return None
+
+
+def current_links_of(session: Session, *, record_ids: Sequence[int]) -> dict[int, RecordLink]:
+    """The links in force for many source records, by record, in a few set-based queries."""
+    ids = sorted(set(record_ids))
+    found: dict[int, RecordLink] = {}
+    for start in range(0, len(ids), 1000):
+        found.update((link.source_record_id, link) for link in session.scalars(select(RecordLink).where(
+            RecordLink.source_record_id.in_(ids[start:start + 1000]), RecordLink.ended_at.is_(None))))
+    return found
 
 
 def record_ids_for_child(session: Session, *, child_id: int) -> list[int]:

@@ -24,6 +24,7 @@ from reachable.identity.links import (
     SourceRecord,
     create_child,
     current_link,
+    current_links_of,
     deterministic_match,
     link_record,
     new_reference,
@@ -31,7 +32,7 @@ from reachable.identity.links import (
     refresh_summary,
 )
 from reachable.identity.merge_split import history, merge_children, split_child
-from reachable.identity.models import Child, RecordLink
+from reachable.identity.models import Child, LinkageModel, RecordLink
 from reachable.identity.review import decide_item, get_item, list_items
 from reachable.identity.runs import RunSummary, run_linkage, train_model
 from reachable.identity.store import active_model, list_models
@@ -67,51 +68,102 @@ __all__ = [
 
 def resolve_record(session: Session, *, record_id: int) -> int:
     """The child a source record belongs to, linking it now if new: the trained model, else exact rules."""
-    link = current_link(session, source_record_id=record_id)
-    if link is not None:
-        return link.child_id
-    record = records.get_source_record(session, record_id=record_id)
-    if record is None:
-        raise NotFound(f"no source record {record_id}")
+    return resolve_records(session, record_ids=[record_id])[record_id]
+
+
+def resolve_records(session: Session, *, record_ids: Sequence[int]) -> dict[int, int]:
+    """The child of each source record, linking new ones in the order given (as resolve_record would, one by one).
+
+    Links, records, feature rows and exact-match candidates are read for the whole set at once: the bulk
+    path hands over thousands of records per chunk.
+    """
+    wanted = list(dict.fromkeys(record_ids))
+    resolved = {record_id: link.child_id for record_id, link in current_links_of(session, record_ids=wanted).items()}
+    pending = [record_id for record_id in wanted if record_id not in resolved]
+    if not pending:
+        return resolved
+    found = records.get_source_records(session, record_ids=pending)
+    missing = [record_id for record_id in pending if record_id not in found]
+    if missing:
+        raise NotFound(f"no source record {missing[0]}")
     # Two transactions linking the same new child at once (two agencies' events) would each see no match and
     # each create a child on PostgreSQL; linking one record at a time makes the second see the first's child.
     lock_for_append(session, "identity")
     model = active_model(session)
+    new = [found[record_id] for record_id in pending]
+    rows = dict(zip(pending, store.feature_rows(session, source_records=new), strict=True))
     if model is not None:
-        outcome = incremental.match(session, record=record, model=model)
-        if outcome.decision in ("auto_link", "clerical_link"):
-            incremental.summary_child(session, outcome.child_id, record)
-        link_record(session, record_id=record_id, child_id=outcome.child_id, decision=outcome.decision,
-                    reason=outcome.reason, decided_by=model.version, model_version=model.version,
-                    probability=outcome.probability, weight=outcome.weight, evidence=dict(outcome.evidence or {}))
-        return outcome.child_id
-    return _resolve_deterministic(session, record=record)
+        for record in new:
+            resolved[record.id] = _resolve_model(session, record=record, model=model)
+        return resolved
+    # Exact rules read nothing the loop writes except links, which `linked` keeps: the blocking keys go in at
+    # once, each record's candidates and their links come from memory, and new children and links are written
+    # in two flushes. A child created in this loop is known by a negative stand-in id until it is flushed.
+    store.file_keys_of(session, rows=rows)
+    candidates = records.MatchCandidates(session, records=new, identifiers=IDENTIFIERS)
+    linked = {record_id: link.child_id for record_id, link in current_links_of(
+        session, record_ids=list(candidates.rows)).items()}
+    children = _children(session, child_ids=sorted(set(linked.values())))
+    created: dict[int, Child] = {}
+    decided = []
+    for record in new:
+        key, decision, reason = _decide_deterministic(session, record=record, row=rows[record.id],
+                                                      candidates=candidates, linked=linked, children=children,
+                                                      created=created)
+        linked[record.id] = key
+        decided.append((record.id, key, decision, reason))
+    session.flush()
+    for record_id, key, decision, reason in decided:
+        child_id = created[key].id if key < 0 else key
+        link_record(session, record_id=record_id, child_id=child_id, decision=decision, reason=reason,
+                    decided_by=DETERMINISTIC, model_version=DETERMINISTIC,
+                    probability=1.0 if decision == "auto_link" else None, unlinked=True, flush=False)
+        resolved[record_id] = child_id
+    session.flush()  # later stages read links through Core queries, which do not flush pending rows
+    return resolved
 
 
-def _resolve_deterministic(session: Session, *, record: SourceRecord) -> int:
-    """Exact rules (an identifier, or exact name and date of birth), used until a model is trained."""
-    row = store.feature_rows(session, source_records=[record])[0]
-    store.file_keys(session, record_id=record.id, row=row)
+def _children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Child]:
+    """Children by id, any status, held here so that refreshing a matched child's summary needs no query."""
+    found: dict[int, Child] = {}
+    for start in range(0, len(child_ids), 1000):
+        found.update((child.id, child) for child in session.scalars(
+            select(Child).where(Child.id.in_(child_ids[start:start + 1000]))))
+    return found
+
+
+def _resolve_model(session: Session, *, record: SourceRecord, model: LinkageModel) -> int:
+    """Link a new record with the trained model (auto link, clerical review or a new child)."""
+    outcome = incremental.match(session, record=record, model=model)
+    if outcome.decision in ("auto_link", "clerical_link"):
+        incremental.summary_child(session, outcome.child_id, record)
+    link_record(session, record_id=record.id, child_id=outcome.child_id, decision=outcome.decision,
+                reason=outcome.reason, decided_by=model.version, model_version=model.version,
+                probability=outcome.probability, weight=outcome.weight, evidence=dict(outcome.evidence or {}))
+    return outcome.child_id
+
+
+def _decide_deterministic(session: Session, *, record: SourceRecord, row: dict[str, Any],
+                          candidates: records.MatchCandidates, linked: dict[int, int], children: dict[int, Child],
+                          created: dict[int, Child]) -> tuple[int, str, str]:
+    """Exact rules (an identifier, or exact name and date of birth), used until a model is trained.
+
+    Returns (child id or a new child's stand-in id, decision, reason).
+    """
     usable = usability(row)
+    if usable.usable:
+        match = deterministic_match(session, record=record, candidates=candidates, linked=linked)
+        if match is not None:
+            key, reason = match
+            found = created[key] if key < 0 else children.get(key) or session.get(Child, key)
+            if found is not None:
+                refresh_summary(found, record)
+            return key, "auto_link", reason
+    key = -(len(created) + 1)
+    created[key] = create_child(session, record=record, flush=False)
     if not usable.usable:
-        child = create_child(session, record=record)
-        link_record(session, record_id=record.id, child_id=child.id, decision="held_unlinked",
-                    reason=f"held unlinked: {usable.reason}", decided_by=DETERMINISTIC, model_version=DETERMINISTIC)
-        return child.id
-    match = deterministic_match(session, record=record)
-    if match is not None:
-        child_id, reason = match
-        found = session.get(Child, child_id)
-        if found is not None:
-            refresh_summary(found, record)
-        link_record(session, record_id=record.id, child_id=child_id, decision="auto_link", reason=reason,
-                    decided_by=DETERMINISTIC, model_version=DETERMINISTIC, probability=1.0)
-        return child_id
-    child = create_child(session, record=record)
-    link_record(session, record_id=record.id, child_id=child.id, decision="new_child",
-                reason="no existing child shares an identifier or exact name and date of birth",
-                decided_by=DETERMINISTIC, model_version=DETERMINISTIC)
-    return child.id
+        return key, "held_unlinked", f"held unlinked: {usable.reason}"
+    return key, "new_child", "no existing child shares an identifier or exact name and date of birth"
 
 
 def get_child(session: Session, *, child_id: int) -> Child:
@@ -120,6 +172,30 @@ def get_child(session: Session, *, child_id: int) -> Child:
     if child is None or child.status == "erased":
         raise NotFound(f"no child {child_id}")
     return child
+
+
+def get_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Child]:
+    """Many children by id in a few queries; NotFound names the first that is missing or erased."""
+    ids = sorted(set(child_ids))
+    found: dict[int, Child] = {}
+    for start in range(0, len(ids), 1000):
+        found.update((child.id, child) for child in session.scalars(
+            select(Child).where(Child.id.in_(ids[start:start + 1000]))) if child.status != "erased")
+    for child_id in child_ids:
+        if child_id not in found:
+            raise NotFound(f"no child {child_id}")
+    return found
+
+
+def record_ids_for_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The source records currently linked to each of many children, in a few queries."""
+    ids = sorted(set(child_ids))
+    found: dict[int, list[int]] = {child_id: [] for child_id in ids}
+    for start in range(0, len(ids), 1000):
+        for record_id, child_id in session.execute(select(RecordLink.source_record_id, RecordLink.child_id).where(
+                RecordLink.child_id.in_(ids[start:start + 1000]), RecordLink.ended_at.is_(None))):
+            found[child_id].append(record_id)
+    return found
 
 
 def list_children(session: Session, *, limit: int = 100, offset: int = 0) -> list[Child]:

@@ -75,6 +75,17 @@ def file_keys(session: Session, *, record_id: int, row: dict[str, Any]) -> None:
     session.add_all(BlockingKey(source_record_id=record_id, key=key[:160]) for key in sorted(index_keys(row)))
 
 
+def file_keys_of(session: Session, *, rows: dict[int, dict[str, Any]]) -> None:
+    """(Re)file many records under their blocking keys in a few statements (as file_keys does one by one)."""
+    ids = sorted(rows)
+    for start in range(0, len(ids), 1000):
+        session.execute(delete(BlockingKey).where(BlockingKey.source_record_id.in_(ids[start:start + 1000])))
+    values = [{"source_record_id": record_id, "key": key[:160]}
+              for record_id, row in rows.items() for key in sorted(index_keys(row))]
+    if values:
+        session.execute(insert(BlockingKey), values)
+
+
 def refile_all(session: Session, *, rows: Sequence[dict[str, Any]]) -> None:
     """Rebuild the whole blocking index in two statements (a full run sees every record anyway)."""
     session.execute(delete(BlockingKey))

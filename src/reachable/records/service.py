@@ -15,6 +15,7 @@ from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.errors import InputRejected
 from reachable.records.kinds import PAYLOADS
+from reachable.records.matching import MatchCandidates as MatchCandidates  # re-exported for identity
 from reachable.records.models import Event, ImportBatch
 from reachable.records.models import SourceRecord as SourceRecord  # re-exported for other domains
 from reachable.records.schemas import EventIn, EventOut, PersonIn, StoreResult
@@ -183,6 +184,16 @@ def get_source_record(session: Session, *, record_id: int) -> SourceRecord | Non
     return session.get(SourceRecord, record_id)
 
 
+def get_source_records(session: Session, *, record_ids: Sequence[int]) -> dict[int, SourceRecord]:
+    """Source records by id, in a few set-based queries (a chunk of thousands is one or two reads)."""
+    ids = sorted(set(record_ids))
+    found: dict[int, SourceRecord] = {}
+    for start in range(0, len(ids), 1000):
+        found.update((record.id, record) for record in session.scalars(
+            select(SourceRecord).where(SourceRecord.id.in_(ids[start:start + 1000]))))
+    return found
+
+
 def find_matching_records(session: Session, *, record: SourceRecord, identifiers: Sequence[str]) -> list[SourceRecord]:
     """Other records sharing an identifier, or the exact first name, last name and date of birth."""
     clauses = [getattr(SourceRecord, name) == getattr(record, name) for name in identifiers if getattr(record, name)]
@@ -205,7 +216,27 @@ def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Se
         query = query.where(Event.superseded_at.is_(None))
     if kinds:
         query = query.where(Event.kind.in_(kinds))
-    events = list(session.scalars(query))
+    return _event_outs(session, list(session.scalars(query)), agency_codes)
+
+
+def events_by_record(session: Session, *, source_record_ids: Sequence[int],
+                     kinds: Sequence[str] | None = None) -> dict[int, list[EventOut]]:
+    """Current events of many source records, by record, oldest first: chronologies for a whole chunk at once."""
+    ids = sorted(set(source_record_ids))
+    found: dict[int, list[EventOut]] = {record_id: [] for record_id in ids}
+    for start in range(0, len(ids), 1000):
+        query = (select(Event).where(Event.source_record_id.in_(ids[start:start + 1000]),
+                                     Event.superseded_at.is_(None)).order_by(Event.occurred_at, Event.id))
+        if kinds:
+            query = query.where(Event.kind.in_(kinds))
+        events = list(session.scalars(query))
+        for event, out in zip(events, _event_outs(session, events, None), strict=True):
+            found[event.source_record_id].append(out)
+    return found
+
+
+def _event_outs(session: Session, events: list[Event], agency_codes: Sequence[str] | None) -> list[EventOut]:
+    """Stored events as EventOut, optionally only those recorded by the given agencies."""
     agencies = areas.agencies_by_id(session, ids={event.agency_id for event in events})
     return [
         EventOut(id=event.id, kind=event.kind, occurred_at=event.occurred_at, recorded_at=event.recorded_at,

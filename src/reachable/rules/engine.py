@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from reachable.identity import service as identity
 from reachable.records import service as records
 from reachable.rules.actions import run_action
 from reachable.rules.conditions import Outcome, evaluate
-from reachable.rules.facts import ChildState, EventFacts, load_child
+from reachable.rules.facts import ChildState, EventFacts, load_children
 from reachable.rules.models import RuleFiring
 from reachable.rules.registry import Registry
 from reachable.rules.spec import RuleSpec
@@ -78,7 +78,8 @@ def _lock_child(session: Session, child_id: int) -> None:
 def fire(session: Session, *, rule: RuleSpec, facts: EventFacts, outcome: Outcome, now: datetime,
          result: RunResult) -> None:
     """Record the firing unless it repeats an earlier moment (then add the event as evidence), then act."""
-    _lock_child(session, facts.state.child_id)
+    if not facts.state.locked:
+        _lock_child(session, facts.state.child_id)
     earlier = same_moment(session, rule, facts)
     if earlier is not None:
         ids = list(earlier.evidence_event_ids.get("ids", []))
@@ -101,8 +102,10 @@ def fire(session: Session, *, rule: RuleSpec, facts: EventFacts, outcome: Outcom
               "area_code": facts.home_area, "mode": "historical" if historical else "live", "reason": reason,
               "evidence_event_ids": {"ids": evidence}, "facts": facts.snapshot(), "fired_at": now}
     table = cast(Table, RuleFiring.__table__)
-    statement = insert_ignoring_conflicts(session, table, ["dedupe_key"]).values(**values).returning(table.c.id)
-    firing_id = session.scalar(statement)
+    # Values as parameters, not in the statement: one compiled statement serves every firing (compiling per
+    # firing cost more than running it).
+    statement = insert_ignoring_conflicts(session, table, ["dedupe_key"]).returning(table.c.id)
+    firing_id = session.scalar(statement, values)
     if firing_id is None:  # a concurrent import recorded this moment first
         result.repeats += 1
         return
@@ -137,15 +140,16 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
     if not pairs:
         return result
     agencies = areas.agencies_by_id(session, ids={event.agency_id for event, _ in pairs})
-    states: dict[int, ChildState] = {}
+    states = _prepare(session, registry=registry, pairs=pairs)
+    homeless = {event.source_record_id for event, child_id in pairs if states[child_id].home_area_code is None}
+    source_records = records.get_source_records(session, record_ids=sorted(homeless))
     seen: set[int] = set()
     for event, child_id in sorted(pairs, key=lambda pair: (pair[1], pair[0].occurred_at, pair[0].id)):
         if event.id in seen:
             continue  # a batch repeating one event evaluates it once
         seen.add(event.id)
-        if child_id not in states:
-            states[child_id] = load_child(session, child_id=child_id, kinds=registry.history_kinds)
-        facts = EventFacts(session, event=event, agency=agencies[event.agency_id], state=states[child_id])
+        facts = EventFacts(session, event=event, agency=agencies[event.agency_id], state=states[child_id],
+                           source_records=source_records)
         for rule in registry.by_kind[event.kind]:
             if facts.country not in rule.jurisdiction:
                 continue
@@ -154,3 +158,24 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
             if outcome.held:
                 fire(session, rule=rule, facts=facts, outcome=outcome, now=now, result=result)
     return result
+
+
+def _prepare(session: Session, *, registry: Registry, pairs: Sequence[tuple[Any, int]]) -> dict[int, ChildState]:
+    """Lock the chunk's children, then read their states and earlier firings in a few set-based queries.
+
+    Locking first (in child order, as firing did one by one) keeps what dedupe reads the same as when each
+    child's firings were read after its lock.
+    """
+    child_ids = sorted({child_id for _, child_id in pairs})
+    for child_id in child_ids:
+        _lock_child(session, child_id)
+    states = load_children(session, child_ids=child_ids, kinds=registry.history_kinds)
+    for state in states.values():
+        state.firings, state.locked = [], True
+    for start in range(0, len(child_ids), 1000):
+        for firing in session.scalars(select(RuleFiring).where(RuleFiring.child_id.in_(child_ids[start:start + 1000]))
+                                      .order_by(RuleFiring.id)):
+            firings = states[cast(int, firing.child_id)].firings
+            assert firings is not None
+            firings.append(firing)
+    return states

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -75,6 +75,9 @@ class ChildState:
     _markers: set[str] | None = field(default=None, repr=False)
     _history: list[EventOut] | None = field(default=None, repr=False)
     firings: list[Any] | None = field(default=None, repr=False)
+    # Read ahead for a whole chunk; `_markers` stays None until a rule consults them (firings record that).
+    known_markers: set[str] | None = field(default=None, repr=False)
+    locked: bool = field(default=False, repr=False)
 
     @property
     def history(self) -> list[EventOut]:
@@ -86,12 +89,15 @@ class ChildState:
     def forget_markers(self) -> None:
         """A rule changed the child's markers: read them again when next needed."""
         self._markers = None
+        self.known_markers = None
 
     @property
     def marker_codes(self) -> set[str]:
         """The child's active marker codes, read on first use (few rules need them)."""
         if self._markers is None:
-            self._markers = markers.active_codes(self.session, child_id=self.child_id)
+            known = self.known_markers
+            self._markers = set(known) if known is not None else markers.active_codes(self.session,
+                                                                                       child_id=self.child_id)
         return self._markers
 
 
@@ -101,6 +107,25 @@ def load_child(session: Session, *, child_id: int, kinds: Sequence[str] | None =
     record_ids = identity.record_ids_for_child(session, child_id=child_id)
     return ChildState(child_id=child.id, reference=child.reference, dob=child.dob, sex=child.sex,
                       home_area_code=child.home_area_code, session=session, record_ids=record_ids, kinds=kinds)
+
+
+def load_children(session: Session, *, child_ids: Sequence[int],
+                  kinds: Sequence[str] | None = None) -> dict[int, ChildState]:
+    """Many children's summaries, chronologies and active markers in a few queries (what load_child reads)."""
+    children = identity.get_children(session, child_ids=child_ids)
+    record_ids = identity.record_ids_for_children(session, child_ids=child_ids)
+    by_record = records.events_by_record(session, source_record_ids=[r for ids in record_ids.values() for r in ids],
+                                         kinds=kinds)
+    codes = markers.active_codes_of(session, child_ids=child_ids)
+    states: dict[int, ChildState] = {}
+    for child_id in dict.fromkeys(child_ids):
+        child, ids = children[child_id], record_ids[child_id]
+        history = sorted((item for record_id in ids for item in by_record[record_id]),
+                         key=lambda item: (item.occurred_at, item.id))
+        states[child_id] = ChildState(child_id=child.id, reference=child.reference, dob=child.dob, sex=child.sex,
+                                      home_area_code=child.home_area_code, session=session, record_ids=ids,
+                                      kinds=kinds, _history=history, known_markers=codes[child_id])
+    return states
 
 
 def upper_tier(session: Session, code: str | None) -> str | None:
@@ -120,9 +145,14 @@ def agency_area(code: str) -> str | None:
 class EventFacts:
     """The facts about one event that conditions, templates, owners and reasons use (computed lazily)."""
 
-    def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState) -> None:
-        """Wrap a stored event (ORM row), the agency that recorded it and the child's state."""
+    def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState,
+                 source_records: Mapping[int, Any] | None = None) -> None:
+        """Wrap a stored event (ORM row), the agency that recorded it and the child's state.
+
+        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them.
+        """
         self.session, self.event, self.agency, self.state = session, event, agency, state
+        self.source_records = source_records
         self.payload: dict[str, Any] = dict(event.payload or {})
         self._agencies: dict[str, Any] = {}
 
@@ -158,7 +188,9 @@ class EventFacts:
                 return upper_tier(self.session, placing)
         if self.state.home_area_code:
             return upper_tier(self.session, self.state.home_area_code)
-        record = records.get_source_record(self.session, record_id=self.event.source_record_id)
+        known = self.source_records
+        record = (known[self.event.source_record_id] if known is not None and self.event.source_record_id in known
+                  else records.get_source_record(self.session, record_id=self.event.source_record_id))
         return upper_tier(self.session, record.home_area_code if record else None)
 
     @cached_property

@@ -39,9 +39,10 @@ def create_task_id(session: Session, *, spec: TaskSpec, at: datetime) -> int | N
     values["created_at"] = at
     # Insert-or-ignore rather than check-then-insert: two ingests racing on one incident still make one task.
     table = cast(Table, Task.__table__)
-    statement = insert_ignoring_conflicts(session, table, ["dedupe_key"]).values(**values)
-    # RETURNING tells both databases apart reliably: no row back means the key already existed.
-    inserted: int | None = session.execute(statement.returning(table.c.id)).scalar()
+    statement = insert_ignoring_conflicts(session, table, ["dedupe_key"])
+    # RETURNING tells both databases apart reliably: no row back means the key already existed. The values go
+    # as parameters so one compiled statement serves every task.
+    inserted: int | None = session.execute(statement.returning(table.c.id), values).scalar()
     return inserted
 
 
