@@ -13,7 +13,7 @@ import csv
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from statistics import median
 
@@ -74,6 +74,17 @@ def _date(text_value: str) -> date | None:
     return date.fromisoformat(text_value) if text_value else None
 
 
+def world_end(truth_dir: Path) -> datetime | None:
+    """The end of the simulated window (from the manifest beside the truth folder), so ages are as of then."""
+    manifest = truth_dir.parent / "manifest.json"
+    if not manifest.exists():
+        return None
+    import json
+
+    end = json.loads(manifest.read_text()).get("window", {}).get("end")
+    return datetime.combine(date.fromisoformat(end), datetime.max.time(), UTC) if end else None
+
+
 def our_to_true(session: Session, people: dict[tuple[str, str], str]) -> dict[int, str]:
     """Each of our children → the true child most of its records belong to."""
     votes: dict[int, Counter[str]] = defaultdict(Counter)
@@ -87,7 +98,7 @@ def our_to_true(session: Session, people: dict[tuple[str, str], str]) -> dict[in
 def evaluate(session: Session, *, truth_dir: Path, list_share: float = 0.01,
              as_of: datetime | None = None) -> dict[str, object]:
     """Recall, precision, shares flagged before first PWITS arrest / NRM referral and lead times, per method."""
-    as_of = as_of or utcnow()
+    as_of = as_of or world_end(truth_dir) or utcnow()
     children, people = load_truth(truth_dir)
     mapping = our_to_true(session, people)
     histories: dict[str, list[early.Hit]] = defaultdict(list)
@@ -99,7 +110,10 @@ def evaluate(session: Session, *, truth_dir: Path, list_share: float = 0.01,
     population = sum(1 for c in children.values() if c.dob and 10 <= age_on(c.dob, as_of.date()) <= 17)
     list_size = max(1, int(population * list_share))
     peaks = sorted((early.peak_score(events) for events in histories.values()), reverse=True)
+    # The lowest threshold that keeps the list within its size (ties at the cut-off are left off, not let in).
     threshold = max(1, peaks[list_size - 1] if len(peaks) >= list_size else 1)
+    while sum(1 for peak in peaks if peak >= threshold) > list_size:
+        threshold += 1
     methods: dict[str, Callable[[list[early.Hit]], datetime | None]] = {
         "system": lambda events: early.first_reached(events, threshold=threshold),
         "current_practice": lambda events: _first(events, lambda e: (
