@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from reachable.access import service as access
-from reachable.api.deps import get_session
+from reachable.api.deps import SessionDep
 from reachable.areas import service as areas
 
 COOKIE = access.COOKIE_NAME
@@ -76,7 +75,7 @@ def current_user(request: Request, session: Session) -> WebUser | None:
     return user
 
 
-def require_user(request: Request, session: Annotated[Session, Depends(get_session)]) -> WebUser:
+def require_user(request: Request, session: SessionDep) -> WebUser:  # the page's one unit of work
     """The signed-in person, or a redirect to sign in."""
     user = current_user(request, session)
     if user is None:
