@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from reachable.areas import service as areas
 from reachable.db.dialect import insert_ignoring_conflicts, lock_for_append
 from reachable.identity import service as identity
+from reachable.markers import service as markers
 from reachable.records import service as records
 from reachable.rules.actions import run_action
 from reachable.rules.conditions import Outcome, evaluate
@@ -78,6 +79,8 @@ def _lock_child(session: Session, child_id: int) -> None:
 def fire(session: Session, *, rule: RuleSpec, facts: EventFacts, outcome: Outcome, now: datetime,
          result: RunResult) -> None:
     """Record the firing unless it repeats an earlier moment (then add the event as evidence), then act."""
+    if facts.state.ahead is not None:
+        facts.state.ahead.read_firings()  # locks every child of the chunk in order, then reads their firings
     if not facts.state.locked:
         _lock_child(session, facts.state.child_id)
     earlier = same_moment(session, rule, facts)
@@ -102,8 +105,7 @@ def fire(session: Session, *, rule: RuleSpec, facts: EventFacts, outcome: Outcom
               "area_code": facts.home_area, "mode": "historical" if historical else "live", "reason": reason,
               "evidence_event_ids": {"ids": evidence}, "facts": facts.snapshot(), "fired_at": now}
     table = cast(Table, RuleFiring.__table__)
-    # Values as parameters, not in the statement: one compiled statement serves every firing (compiling per
-    # firing cost more than running it).
+    # Values as parameters, not in the statement: one cached compiled form serves every firing.
     statement = insert_ignoring_conflicts(session, table, ["dedupe_key"]).returning(table.c.id)
     firing_id = session.scalar(statement, values)
     if firing_id is None:  # a concurrent import recorded this moment first
@@ -143,13 +145,14 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
     states = _prepare(session, registry=registry, pairs=pairs)
     homeless = {event.source_record_id for event, child_id in pairs if states[child_id].home_area_code is None}
     source_records = records.get_source_records(session, record_ids=sorted(homeless))
+    owners: dict[str, Any] = {}  # owning agencies by code, looked up once per run
     seen: set[int] = set()
     for event, child_id in sorted(pairs, key=lambda pair: (pair[1], pair[0].occurred_at, pair[0].id)):
         if event.id in seen:
             continue  # a batch repeating one event evaluates it once
         seen.add(event.id)
         facts = EventFacts(session, event=event, agency=agencies[event.agency_id], state=states[child_id],
-                           source_records=source_records)
+                           source_records=source_records, owners=owners)
         for rule in registry.by_kind[event.kind]:
             if facts.country not in rule.jurisdiction:
                 continue
@@ -161,21 +164,53 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
 
 
 def _prepare(session: Session, *, registry: Registry, pairs: Sequence[tuple[Any, int]]) -> dict[int, ChildState]:
-    """Lock the chunk's children, then read their states and earlier firings in a few set-based queries.
-
-    Locking first (in child order, as firing did one by one) keeps what dedupe reads the same as when each
-    child's firings were read after its lock.
-    """
+    """Read the chunk's children in a few set-based queries; markers and firings wait until some child needs them."""
     child_ids = sorted({child_id for _, child_id in pairs})
-    for child_id in child_ids:
-        _lock_child(session, child_id)
     states = load_children(session, child_ids=child_ids, kinds=registry.history_kinds)
+    ahead = ChunkAhead(session, states)
     for state in states.values():
-        state.firings, state.locked = [], True
-    for start in range(0, len(child_ids), 1000):
-        for firing in session.scalars(select(RuleFiring).where(RuleFiring.child_id.in_(child_ids[start:start + 1000]))
-                                      .order_by(RuleFiring.id)):
-            firings = states[cast(int, firing.child_id)].firings
-            assert firings is not None
-            firings.append(firing)
+        state.ahead = ahead
     return states
+
+
+class ChunkAhead:
+    """Reads deferred until the first child of a chunk needs them, then done for every child of the chunk at once.
+
+    A read made later is as current as the per-child read it replaces: a child whose markers change afterwards
+    forgets them and reads its own again. Firings are read after locking every child in child order (as firing
+    locked them one by one), so dedupe sees what it saw when each child's firings were read after its lock.
+    """
+
+    def __init__(self, session: Session, states: dict[int, ChildState]) -> None:
+        """Defer reads for these children."""
+        self.session, self.states = session, states
+        self.markers_read = self.firings_read = False
+
+    def read_markers(self) -> None:
+        """Every child's active marker codes, once per chunk."""
+        if self.markers_read:
+            return
+        self.markers_read = True
+        codes = markers.active_codes_of(self.session, child_ids=list(self.states))
+        for child_id, state in self.states.items():
+            if state.known_markers is None:
+                state.known_markers = codes[child_id]
+
+    def read_firings(self) -> None:
+        """Lock every child, then read their earlier firings, once per chunk."""
+        if self.firings_read:
+            return
+        self.firings_read = True
+        child_ids = sorted(self.states)
+        for child_id in child_ids:
+            _lock_child(self.session, child_id)
+            self.states[child_id].locked = True
+        wanted = [child_id for child_id in child_ids if self.states[child_id].firings is None]
+        for child_id in wanted:
+            self.states[child_id].firings = []
+        for start in range(0, len(wanted), 1000):
+            for firing in self.session.scalars(select(RuleFiring).where(
+                    RuleFiring.child_id.in_(wanted[start:start + 1000])).order_by(RuleFiring.id)):
+                firings = self.states[cast(int, firing.child_id)].firings
+                assert firings is not None
+                firings.append(firing)

@@ -78,6 +78,7 @@ class ChildState:
     # Read ahead for a whole chunk; `_markers` stays None until a rule consults them (firings record that).
     known_markers: set[str] | None = field(default=None, repr=False)
     locked: bool = field(default=False, repr=False)
+    ahead: Any = field(default=None, repr=False)  # the chunk's deferred reads (engine.ChunkAhead), if any
 
     @property
     def history(self) -> list[EventOut]:
@@ -95,6 +96,8 @@ class ChildState:
     def marker_codes(self) -> set[str]:
         """The child's active marker codes, read on first use (few rules need them)."""
         if self._markers is None:
+            if self.known_markers is None and self.ahead is not None:
+                self.ahead.read_markers()  # the first child to need them reads every child's at once
             known = self.known_markers
             self._markers = set(known) if known is not None else markers.active_codes(self.session,
                                                                                        child_id=self.child_id)
@@ -111,12 +114,11 @@ def load_child(session: Session, *, child_id: int, kinds: Sequence[str] | None =
 
 def load_children(session: Session, *, child_ids: Sequence[int],
                   kinds: Sequence[str] | None = None) -> dict[int, ChildState]:
-    """Many children's summaries, chronologies and active markers in a few queries (what load_child reads)."""
+    """Many children's summaries and chronologies in a few queries (what load_child reads)."""
     children = identity.get_children(session, child_ids=child_ids)
     record_ids = identity.record_ids_for_children(session, child_ids=child_ids)
     by_record = records.events_by_record(session, source_record_ids=[r for ids in record_ids.values() for r in ids],
                                          kinds=kinds)
-    codes = markers.active_codes_of(session, child_ids=child_ids)
     states: dict[int, ChildState] = {}
     for child_id in dict.fromkeys(child_ids):
         child, ids = children[child_id], record_ids[child_id]
@@ -124,7 +126,7 @@ def load_children(session: Session, *, child_ids: Sequence[int],
                          key=lambda item: (item.occurred_at, item.id))
         states[child_id] = ChildState(child_id=child.id, reference=child.reference, dob=child.dob, sex=child.sex,
                                       home_area_code=child.home_area_code, session=session, record_ids=ids,
-                                      kinds=kinds, _history=history, known_markers=codes[child_id])
+                                      kinds=kinds, _history=history)
     return states
 
 
@@ -146,18 +148,19 @@ class EventFacts:
     """The facts about one event that conditions, templates, owners and reasons use (computed lazily)."""
 
     def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState,
-                 source_records: Mapping[int, Any] | None = None) -> None:
+                 source_records: Mapping[int, Any] | None = None, owners: dict[str, Any] | None = None) -> None:
         """Wrap a stored event (ORM row), the agency that recorded it and the child's state.
 
-        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them.
+        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them;
+        `owners` shares owning agencies looked up by code across a whole run's events.
         """
         self.session, self.event, self.agency, self.state = session, event, agency, state
         self.source_records = source_records
         self.payload: dict[str, Any] = dict(event.payload or {})
-        self._agencies: dict[str, Any] = {}
+        self._agencies: dict[str, Any] = owners if owners is not None else {}
 
     def agency_for(self, code: str, load: Callable[[], Any]) -> Any:
-        """An owning agency by code, looked up once per event however many tasks it gets."""
+        """An owning agency by code, looked up once per event (or run) however many tasks it gets."""
         if code not in self._agencies:
             self._agencies[code] = load()
         return self._agencies[code]
