@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -68,6 +69,20 @@ def _pg_engine() -> Iterator[Engine]:
     engine.dispose()
     if "REACHABLE_TEST_POSTGRES_URL" not in os.environ:
         _drop_database(PG_URL)
+
+
+def fresh_store_url(backend: str, folder: Path, purpose: str) -> str:
+    """An empty store for a test that needs its own database: a SQLite file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'{purpose}.db'}"
+    name = f"reachable_{purpose}_test_{os.getpid()}"
+    admin = create_engine(PG_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _drop_database(url: str) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from reachable import pipeline
 from reachable.access import service as access
@@ -16,21 +15,12 @@ from reachable.db.engine import make_engine
 from reachable.db.uow import session_factory, unit_of_work
 from reachable.records.kinds import EventKind
 from reachable.records.models import Event
-from tests.conftest import PG_URL, _drop_database
+from tests.conftest import _drop_database, fresh_store_url
 from tests.factories import event
 
 
 def _store(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'live.db'}"
-    name = f"reachable_backup_test_{os.getpid()}"
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_store_url(backend, tmp_path, "backup")
 
 
 def _ingest(url: str, keys: range) -> None:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from reachable.db import migrate
 from reachable.db.engine import make_engine
 from reachable.db.registry import metadata
-from tests.conftest import PG_URL
+from tests.conftest import fresh_store_url
 
 
 def _url(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'fresh.db'}"
-    name = f"reachable_migrate_test_{os.getpid()}"
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_store_url(backend, tmp_path, "migrate")
 
 
 def test_single_head() -> None:
