@@ -71,10 +71,13 @@ def build(settings: Settings, world: Path, *, children: int, seed: int) -> list[
 
     def link() -> str:
         # Splink warns about comparison levels a small world never shows; the demo keeps its summary readable.
-        logging.getLogger("splink").setLevel(logging.ERROR)
-        with cli_session(settings) as session:
-            identity.train_model(session, engine="duckdb", trained_by=ACTOR.name)
-            summary = identity.run_linkage(session, actor=ACTOR, engine="duckdb")
+        logging.disable(logging.WARNING)
+        try:
+            with cli_session(settings) as session:
+                identity.train_model(session, engine="duckdb", trained_by=ACTOR.name)
+                summary = identity.run_linkage(session, actor=ACTOR, engine="duckdb")
+        finally:
+            logging.disable(logging.NOTSET)
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.__dict__.items()
                          if isinstance(v, int | float))
 
