@@ -42,8 +42,8 @@ def machine() -> dict[str, Any]:
 
 def meets(value: Any, target: str | None) -> bool | None:
     """Whether a value meets a target written as '>= N' or '<= N' (None when there is no target)."""
-    if not target or not isinstance(value, int | float):
-        return None
+    if not target or not isinstance(target, str) or not isinstance(value, int | float):
+        return None  # a bare number gives no direction (upper or lower bound), so no verdict
     operator, _, number = target.partition(" ")
     limit = float(number)
     return value >= limit if operator == ">=" else value <= limit

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from reachable.simulate import simulate
 
@@ -48,6 +49,32 @@ def main() -> None:
         )
     if args.out is None:
         shutil.rmtree(out)
+
+
+SCALES = {"smoke": 20_000, "medium": 200_000, "full": 1_000_000}
+
+
+def run(scale: str) -> list[dict[str, Any]]:
+    """The `python -m bench` entry: simulate at a scale; the 10-minute target is scaled to the children."""
+    children = SCALES[scale]
+    out = Path(tempfile.mkdtemp(prefix="reachable-bench-"))
+    try:
+        started = time.perf_counter()
+        manifest = simulate(out, children=children, years=3, seed=1)
+        elapsed = time.perf_counter() - started
+    finally:
+        shutil.rmtree(out)
+    events = manifest["events_total"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    budget = 600 * children / 1_000_000
+    return [
+        {"name": f"simulate {children:,} children x 3 years", "value": elapsed, "unit": "s",
+         "target": f"<= {budget:g}", "baseline": None, "ratio": None, "note": f"{events:,} events"},
+        {"name": "simulated events per second", "value": events / elapsed, "unit": "events/s", "target": None,
+         "baseline": None, "ratio": None, "note": ""},
+        {"name": "peak memory (whole bench process)", "value": peak_mb, "unit": "MB", "target": "<= 4096",
+         "baseline": None, "ratio": None, "note": ""},
+    ]
 
 
 if __name__ == "__main__":
