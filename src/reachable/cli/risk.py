@@ -51,15 +51,24 @@ def ranked(limit: int = typer.Option(50, help="How many children (the panel's li
         typer.echo(f"{row.reference}\t{row.score}\t{factors}")
 
 
-@app.command("evaluate")
-def evaluate(truth: Path = typer.Option(..., help="The simulator's truth folder (DIR/truth)."),
-             list_share: float = typer.Option(0.01, help="List size as a share of the 10–17 population."),
-             format: str = typer.Option("table", help="table or json.")) -> None:
-    """Recall, precision and lead time against ground truth, beside 'current practice' and 'any missing'."""
+TRUTH = typer.Option(..., help="The simulator's truth folder (DIR/truth).")
+LIST_SHARE = typer.Option(0.01, help="List size as a share of the 10–17 population.")
+FORMAT = typer.Option("table", help="table or json.")
+
+
+def _evaluated(truth: Path, list_share: float) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """The evaluation report and its per-method figures (shared by `evaluate` and `fairness`)."""
     with cli_session() as session:
         report = evaluation.evaluate(session, truth_dir=truth, list_share=list_share)
     methods = report["methods"]
     assert isinstance(methods, dict)
+    return report, methods
+
+
+@app.command("evaluate")
+def evaluate(truth: Path = TRUTH, list_share: float = LIST_SHARE, format: str = FORMAT) -> None:
+    """Recall, precision and lead time against ground truth, beside 'current practice' and 'any missing'."""
+    report, methods = _evaluated(truth, list_share)
     if format == "json":
         typer.echo(json.dumps({name: {k: v for k, v in figures.items() if k != "fairness"}
                                for name, figures in methods.items()}, indent=2))
@@ -74,15 +83,11 @@ def evaluate(truth: Path = typer.Option(..., help="The simulator's truth folder 
 
 
 @app.command("fairness")
-def fairness(truth: Path = typer.Option(..., help="The simulator's truth folder (DIR/truth)."),
-             list_share: float = typer.Option(0.01, help="List size as a share of the 10–17 population."),
-             format: str = typer.Option("table", help="table or json.")) -> None:
+def fairness(truth: Path = TRUTH, list_share: float = LIST_SHARE, format: str = FORMAT) -> None:
     """Identification and false-negative rates and lead times by sex, age band and ethnicity."""
-    with cli_session() as session:
-        report = evaluation.evaluate(session, truth_dir=truth, list_share=list_share)
-    methods = report["methods"]
-    assert isinstance(methods, dict)
-    tables = {name: figures["fairness"] for name, figures in methods.items()}
+    _, methods = _evaluated(truth, list_share)
+    tables: dict[str, dict[str, dict[str, object]]] = {
+        name: figures["fairness"] for name, figures in methods.items()}  # type: ignore[misc]
     if format == "json":
         typer.echo(json.dumps(tables, indent=2))
         return
