@@ -22,6 +22,10 @@ def referral_target(session: Session, request: Request) -> access.Target:
     return access.Target(child_id=referral.child_id)
 
 
+# Decisions on a referral need change access to the referral's child.
+ChangeReferral = Annotated[Authorised, Depends(authorise("child.change", target=referral_target))]
+
+
 class Reconsideration(BaseModel):
     """Why a negative decision should be reconsidered."""
 
@@ -45,8 +49,7 @@ def refer(child_id: int, referral: ReferralIn, session: SessionDep,
 
 @router.post("/nrm/{referral_id}/reasonable-grounds")
 def reasonable_grounds(referral_id: int, decision: DecisionIn, session: SessionDep,
-                       auth: Annotated[Authorised, Depends(authorise("child.change", target=referral_target))]
-                       ) -> ReferralOut:
+                       auth: ChangeReferral) -> ReferralOut:
     """Record the reasonable grounds decision."""
     return ReferralOut.model_validate(nrm.record_rg(session, referral_id=referral_id, decision=decision,
                                                    actor=auth.actor))
@@ -54,8 +57,7 @@ def reasonable_grounds(referral_id: int, decision: DecisionIn, session: SessionD
 
 @router.post("/nrm/{referral_id}/conclusive-grounds")
 def conclusive_grounds(referral_id: int, decision: DecisionIn, session: SessionDep,
-                       auth: Annotated[Authorised, Depends(authorise("child.change", target=referral_target))]
-                       ) -> ReferralOut:
+                       auth: ChangeReferral) -> ReferralOut:
     """Record the conclusive grounds decision."""
     return ReferralOut.model_validate(nrm.record_cg(session, referral_id=referral_id, decision=decision,
                                                    actor=auth.actor))
@@ -63,8 +65,7 @@ def conclusive_grounds(referral_id: int, decision: DecisionIn, session: SessionD
 
 @router.post("/nrm/{referral_id}/reconsideration")
 def reconsideration(referral_id: int, body: Reconsideration, session: SessionDep,
-                    auth: Annotated[Authorised, Depends(authorise("child.change", target=referral_target))]
-                    ) -> ReferralOut:
+                    auth: ChangeReferral) -> ReferralOut:
     """Request reconsideration of a negative decision."""
     return ReferralOut.model_validate(nrm.request_reconsideration(session, referral_id=referral_id,
                                                                   reason=body.reason, actor=auth.actor))

@@ -157,13 +157,12 @@ def check_timers(session: Session, *, now: datetime | None = None) -> list[str]:
     for referral in session.scalars(select(NrmReferral).where(NrmReferral.status.not_in(
             ("concluded_positive", "concluded_negative", "negative_rg")))):
         if referral.status in ("awaiting_rg", "reconsideration_requested") and now.date() > rg_due(referral):
-            created = tasks.create_task(session, at=now, spec=TaskSpec(
-                kind="task", child_id=referral.child_id, owner_agency_id=referral.first_responder_agency_id,
-                owner_role="first_responder", title=f"NRM {referral.reference}: reasonable grounds decision overdue",
+            created = _first_responder_task(
+                session, referral, now, rule_id="nrm.rg_overdue", due=timedelta(hours=24),
+                dedupe_key=f"nrm-rg-overdue:{referral.id}:{referral.status}",
+                title=f"NRM {referral.reference}: reasonable grounds decision overdue",
                 detail=f"Referred {referral.referred_on:%d/%m/%Y}; the decision was due by {rg_due(referral):%d/%m/%Y} "
-                       "(5 working days). Chase the competent authority and keep the child safe meanwhile.",
-                due_at=now + timedelta(hours=24), dedupe_key=f"nrm-rg-overdue:{referral.id}:{referral.status}",
-                rule_id="nrm.rg_overdue", rule_version="1"))
+                       "(5 working days). Chase the competent authority and keep the child safe meanwhile.")
             if created:
                 done.append(f"overdue RG task for {referral.reference}")
         done += _turned_18(session, referral, now)
@@ -179,14 +178,22 @@ def _turned_18(session: Session, referral: NrmReferral, now: datetime) -> list[s
     if not referral.referred_on < eighteenth <= now.date():
         return []
     referral.turned_18_on = eighteenth
-    tasks.create_task(session, at=now, spec=TaskSpec(
-        kind="task", child_id=referral.child_id, owner_agency_id=referral.first_responder_agency_id,
-        owner_role="first_responder", title=f"NRM {referral.reference}: young person turned 18 during the process",
+    _first_responder_task(
+        session, referral, now, rule_id="nrm.turned_18", due=timedelta(days=5),
+        dedupe_key=f"nrm-turned-18:{referral.id}",
+        title=f"NRM {referral.reference}: young person turned 18 during the process",
         detail=f"The referral stays a child referral (age at exploitation {referral.age_at_exploitation}); plan the "
-               "transition to adult support and tell the competent authority.",
-        due_at=now + timedelta(days=5), dedupe_key=f"nrm-turned-18:{referral.id}",
-        rule_id="nrm.turned_18", rule_version="1"))
+               "transition to adult support and tell the competent authority.")
     return [f"{referral.reference}: turned 18 on {eighteenth:%d/%m/%Y}"]
+
+
+def _first_responder_task(session: Session, referral: NrmReferral, now: datetime, *, rule_id: str, due: timedelta,
+                          dedupe_key: str, title: str, detail: str) -> bool:
+    """Give the referral's first responder a timer task; False when the same task already exists."""
+    return bool(tasks.create_task(session, at=now, spec=TaskSpec(
+        kind="task", child_id=referral.child_id, owner_agency_id=referral.first_responder_agency_id,
+        owner_role="first_responder", title=title, detail=detail, due_at=now + due, dedupe_key=dedupe_key,
+        rule_id=rule_id, rule_version="1")))
 
 
 def case_summary(session: Session, *, child_id: int) -> str | None:
