@@ -41,9 +41,13 @@ def csrf(client: TestClient, path: str = "/sign-in") -> str:
 
 def sign_in(client: TestClient, world: WebWorld) -> None:
     """Sign in as the world's social worker with password and a fresh TOTP code."""
-    response = client.post("/sign-in", data={"username": world.username, "password": PASSWORD,
-                                             "code": access.current_code(world.totp_secret),
-                                             "csrf_token": csrf(client)})
+    sign_in_as(client, world.username, world.totp_secret)
+
+
+def sign_in_as(client: TestClient, username: str, secret: str) -> None:
+    """Sign in as anyone in the world with password and a fresh TOTP code."""
+    response = client.post("/sign-in", data={"username": username, "password": PASSWORD,
+                                             "code": access.current_code(secret), "csrf_token": csrf(client)})
     assert response.status_code == 303, response.text
 
 
@@ -51,4 +55,11 @@ def sign_in(client: TestClient, world: WebWorld) -> None:
 def signed_in(client: TestClient, world: WebWorld) -> TestClient:
     """A client signed in as the social worker."""
     sign_in(client, world)
+    return client
+
+
+@pytest.fixture
+def analyst(client: TestClient, world: WebWorld) -> TestClient:
+    """A client signed in as the data analyst (who may see aggregate statistics, never a child)."""
+    sign_in_as(client, world.analyst_username, world.analyst_secret)
     return client

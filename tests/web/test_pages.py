@@ -84,24 +84,27 @@ def test_completing_a_task_prompts_on_victim_blaming_wording(signed_in: TestClie
 
 
 def test_review_decision_links_the_records(signed_in: TestClient, world: WebWorld) -> None:
+    queue = signed_in.get("/reviews/identity")
+    assert "Jayden Smith and Jaden Smyth" in queue.text and "1 pairs of records" in queue.text
     page = signed_in.get(f"/reviews/identity/{world.review_id}")
     assert page.status_code == 200 and "Jaden" in page.text and "rch-diff" in page.text
+    assert "Record B (" in page.text and "Record B ()" not in page.text  # the agency is named
     token = csrf(signed_in, "/reviews/identity")
     response = signed_in.post(f"/reviews/identity/{world.review_id}",
                               data={"decision": "match", "reason": "same school and address", "csrf_token": token})
     assert response.status_code == 303
+    # The identity service applied it: the other record's child was merged into this one, with the reason.
     child = signed_in.get(f"/children/{world.child_ref}")
-    assert "Linked by a reviewer" in child.text
+    assert "Linked by hand" in child.text and "same school and address" in child.text
+    again = signed_in.post(f"/reviews/identity/{world.review_id}",
+                           data={"decision": "no_match", "reason": "changed my mind", "csrf_token": token})
+    assert again.status_code == 400 and "already decided" in again.text
 
 
-def test_dashboard_downloads_csv_with_small_numbers_suppressed(signed_in: TestClient, world: WebWorld) -> None:
-    assert signed_in.get("/dashboard").status_code == 200
-    download = signed_in.get("/dashboard/figures.csv")
-    assert download.headers["content-type"].startswith("text/csv")
-    assert "attachment" in download.headers["content-disposition"]
-    lines = download.text.splitlines()
-    assert lines[0].startswith("statistic_id,statistic,financial_year")
-    assert any(",suppressed," in line for line in lines[1:])
+def test_dashboard_is_refused_without_the_statistics_permission(signed_in: TestClient, world: WebWorld) -> None:
+    refused = signed_in.get("/dashboard")
+    assert refused.status_code == 403 and "social_worker role may not stats.view" in refused.text
+    assert signed_in.get("/dashboard/counting-lives.csv").status_code == 403
 
 
 def test_other_pages_render(signed_in: TestClient, world: WebWorld) -> None:

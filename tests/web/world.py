@@ -1,10 +1,11 @@
 """A small world for the web tests: a social worker who can sign in, a child with events, a task, a marker,
-a risk history, a network neighbourhood and an identity review pair."""
+a risk history, a network neighbourhood and an identity review pair; a data analyst, and missing children in
+Coventry whose Counting Lives figures are known (for the dashboard)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from reachable.tasks.models import Task
 from tests.factories import SAMPLE_PAYLOADS, event, person
 
 AREA = "E08000025"  # Birmingham
+COVENTRY = "E08000026"
 CSC = f"CSC-{AREA}"
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -35,6 +37,27 @@ class WebWorld:
     child_id: int
     task_id: int
     review_id: int
+    analyst_username: str
+    analyst_secret: str
+
+
+# The dashboard's known answer: in Coventry in 2024/25, 6 girls went missing from care, twice each.
+MISSING_GIRLS, EPISODES_EACH = 6, 2
+
+
+def _missing_in_coventry(session: Session) -> None:
+    """Six girls missing from care in Coventry, two episodes each, in financial year 2024/25 (links only)."""
+    batch = []
+    for n in range(MISSING_GIRLS):
+        who = person(agency_person_id=f"COV-{n}", first_name=f"Girl{chr(65 + n)}", last_name="Coventrychild",
+                     dob=date(2010, 1, 1 + n), sex="F", upn=None, postcode="cv1 1aa", home_area_code=COVENTRY)
+        for episode in range(EPISODES_EACH):
+            ref = f"COV-{n}-{episode}"
+            batch.append(event(EventKind.MISSING_REPORTED, agency="POL-E23000014", agency_key=ref,
+                               occurred_at=datetime(2024, 6 + episode * 3, 1 + n, 20, 0, tzinfo=UTC),
+                               area_code=COVENTRY, person=who,
+                               payload={"episode_ref": ref, "from_care": True, "missing_type": "M"}))
+    pipeline.ingest(session, events=batch, actor=access.SYSTEM, stages=[pipeline.link_stage])
 
 
 def build(session: Session, *, events: int = 30) -> WebWorld:
@@ -42,6 +65,10 @@ def build(session: Session, *, events: int = 30) -> WebWorld:
     areas.ensure_agency(session, code=CSC)
     user, secret = access.create_user(session, username="sam.worker", display_name="Sam Worker", agency_code=CSC,
                                       role="social_worker", password=PASSWORD, actor=access.SYSTEM)
+    analyst, analyst_secret = access.create_user(session, username="dana.analyst", display_name="Dana Analyst",
+                                                 agency_code=CSC, role="data_analyst", password=PASSWORD,
+                                                 actor=access.SYSTEM)
+    _missing_in_coventry(session)
     kinds = [EventKind.MISSING_REPORTED, EventKind.MISSING_FOUND, EventKind.STOP_SEARCH, EventKind.ARREST,
              EventKind.SCHOOL_EXCLUSION, EventKind.CONCERN_RAISED, EventKind.HEALTH_ATTENDANCE]
     start = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
@@ -82,4 +109,5 @@ def build(session: Session, *, events: int = 30) -> WebWorld:
     session.add(item)
     session.flush()
     return WebWorld(username=user.username, totp_secret=secret, child_ref=child.reference, child_id=child_id,
-                    task_id=task.id, review_id=item.id)
+                    task_id=task.id, review_id=item.id, analyst_username=analyst.username,
+                    analyst_secret=analyst_secret)

@@ -8,9 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reachable.access import service as access
 from reachable.areas import service as areas
 from reachable.common.errors import NotFound
 from reachable.db.dialect import lock_for_append
@@ -32,7 +33,7 @@ from reachable.identity.links import (
     refresh_summary,
 )
 from reachable.identity.merge_split import history, merge_children, split_child
-from reachable.identity.models import Child, LinkageModel, RecordLink
+from reachable.identity.models import Child, LinkageModel, RecordLink, ReviewItem
 from reachable.identity.review import decide_item, get_item, list_items
 from reachable.identity.runs import RunSummary, run_linkage, train_model
 from reachable.identity.store import active_model, list_models
@@ -254,3 +255,29 @@ def evaluate_store(session: Session, *, truth_dir: Path, on: date | None = None)
         "baseline": {"label": "baseline (exact first name + last name + date of birth)",
                      **report(exact_baseline(canon), truth, groups)},
     }
+
+
+def list_reviews(session: Session, *, status: str = "open", limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Review items with a status (in list_items' order), each with both records side by side as get_item gives."""
+    return [get_item(session, item_id=item.id) for item in list_items(session, status=status, limit=limit,
+                                                                        offset=offset)]
+
+
+def count_reviews(session: Session, *, status: str = "open") -> int:
+    """How many review items have a status (the queue's length)."""
+    return int(session.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.status == status)) or 0)
+
+
+def review_evidence(session: Session, *, item_id: int) -> dict[str, Any]:
+    """One review item as get_item gives it, each side also naming the agency that holds the record."""
+    detail = get_item(session, item_id=item_id)
+    for side in ("left", "right"):
+        record = records.get_source_record(session, record_id=detail[side]["record_id"])
+        detail[side]["agency_id"] = record.agency_id if record else None
+    return detail
+
+
+def decide_review(session: Session, *, item_id: int, decision: str, reason: str,
+                  actor: access.Actor) -> dict[str, Any]:
+    """A reviewer's decision on a pair, applied now (merge or split) and audited: decide_item, for delivery layers."""
+    return decide_item(session, item_id=item_id, decision=decision, reason=reason, actor=actor)

@@ -35,7 +35,7 @@ def _detail(request: Request, session: SessionDep, user: UserDep, item_id: int, 
     except NotFound as error:
         raise HTTPException(status_code=404) from error
     guard.audit(session, user=user, decision=decision, object_type="review_item", object_id=item_id,
-                fields={"records": [detail["a"].id, detail["b"].id]}, justification="identity review")
+                fields={"records": detail["record_ids"]}, justification="identity review")
     values = {"values": {}, "errors": {}, "prompts": [], **detail, **extra}
     return page(request, "pages/review_item.html", values, status_code=400 if extra.get("errors") else 200)
 
@@ -67,15 +67,14 @@ def decide(request: Request, session: SessionDep, user: UserDep, item_id: int,
     prompts = prompts_for(request, session, reason, child_id=None)
     if prompts and language_reviewed != "1":
         return _detail(request, session, user, item_id, values=values, prompts=prompts, language_checked=True)
-    allowed = guard.allow(session, user=user, action="children.list")
+    guard.allow(session, user=user, action="children.list")
     try:
-        item = reviews.decide(session, item_id=item_id, decision=decision, reason=reason.strip(),
-                              by=f"user:{user.username}")
+        # The identity service applies the decision (merge or split) and writes its audit row.
+        outcome = reviews.decide(session, item_id=item_id, decision=decision, reason=reason.strip(),
+                                 actor=user.actor())
     except NotFound as error:
         raise HTTPException(status_code=404) from error
     except Conflict as error:
         return _detail(request, session, user, item_id, values=values, errors={"decision": str(error)},
                        error_summary=[("decision", str(error))])
-    guard.audit(session, user=user, decision=allowed, object_type="review_item", object_id=item.id,
-                fields={"decision": decision}, justification=f"identity review decision: {decision}")
-    return RedirectResponse(f"/reviews/identity?decided={item.id}", status_code=303)
+    return RedirectResponse(f"/reviews/identity?decided={outcome['item_id']}", status_code=303)

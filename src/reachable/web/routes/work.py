@@ -28,6 +28,9 @@ OUTCOMES: tuple[str, ...] = get_args(Outcome)
 @declares("children.list")
 def home(request: Request, session: SessionDep, user: UserDep, done: int | None = None) -> Response:
     """My work: overdue tasks first, then due, cross-border notices and reviews."""
+    if not guard.decide(session, user=user, action="children.list").allowed and guard.decide(
+            session, user=user, action="stats.view").allowed:
+        return RedirectResponse("/dashboard", status_code=303)  # analysts have no casework, only statistics
     guard.allow(session, user=user, action="children.list")
     return page(request, "pages/my_work.html", {"work": my_work(session, user=user), "done": done})
 
