@@ -50,6 +50,11 @@ def item_detail(session: Session, *, item_id: int) -> dict[str, Any]:
             "rows": rows, "steps": detail["waterfall"]}
 
 
+def item_child(session: Session, *, item_id: int) -> int | None:
+    """The child the pair's first record belongs to now: the object of the access check, as in the API."""
+    return identity.review_evidence(session, item_id=item_id)["left"]["child_id"]
+
+
 def decide(session: Session, *, item_id: int, decision: str, reason: str, actor: access.Actor) -> dict[str, Any]:
     """Record a person's decision on a pair through the identity service (applied and audited there)."""
     return identity.decide_review(session, item_id=item_id, decision=decision, reason=reason, actor=actor)
