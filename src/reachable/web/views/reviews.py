@@ -52,7 +52,8 @@ def item_detail(session: Session, *, item_id: int) -> dict[str, Any]:
 
 def item_child(session: Session, *, item_id: int) -> int | None:
     """The child the pair's first record belongs to now: the object of the access check, as in the API."""
-    return identity.review_evidence(session, item_id=item_id)["left"]["child_id"]
+    child_id = identity.review_evidence(session, item_id=item_id)["left"]["child_id"]
+    return int(child_id) if child_id is not None else None
 
 
 def decide(session: Session, *, item_id: int, decision: str, reason: str, actor: access.Actor) -> dict[str, Any]:
