@@ -14,6 +14,7 @@ from reachable.access import service as access
 from reachable.common.errors import Conflict, InputRejected
 from reachable.identity import service as identity
 from reachable.records.kinds import EventKind
+from reachable.risk import early
 from reachable.risk import evaluate as evaluation
 from reachable.risk import service as risk
 from reachable.risk.schemas import AssessmentIn
@@ -106,7 +107,7 @@ def test_history_and_time_at_levels(session: Session) -> None:
 
 
 def test_score_ranks_and_never_changes_status(session: Session) -> None:
-    high = _child(session, [(EventKind.MISSING_FOUND, {"found_outside_home_area": True}),
+    high = _child(session, [(EventKind.MISSING_REPORTED, {}),
                             (EventKind.INTELLIGENCE_REPORT, {"association": "deal_line", "subject_key": "077"})])
     low = _child(session, [(EventKind.PART_TIME_TIMETABLE, {})], pid="P2", dob=date(2010, 2, 2))
     from reachable.risk.models import RiskAssessment
@@ -114,19 +115,68 @@ def test_score_ranks_and_never_changes_status(session: Session) -> None:
     before = identity.get_child(session, child_id=high).status
     ranked = risk.early_identification(session, limit=10, as_of=NOW)
     assert [r.child_id for r in ranked] == [high, low]
-    assert {f["indicator"] for f in ranked[0].factors} == {"found_out_of_area", "deal_line"}
+    assert [r.score for r in ranked] == [9 + 4, 6]
+    assert {f["indicator"] for f in ranked[0].factors} == {"went_missing", "deal_line"}
     assert all(f["event_ids"] for f in ranked[0].factors)
+    assert {r.version for r in ranked} == {"early-id-2"} == {early.model().version}
     assert identity.get_child(session, child_id=high).status == before
     assert session.scalar(select(func.count()).select_from(RiskAssessment)) == 0
 
 
+def test_score_counts_each_factor_once_and_only_in_the_window() -> None:
+    def hit(n: int, kind: str, days: int, **payload: object) -> early.Hit:
+        return early.Hit(n, kind, NOW - timedelta(days=days), dict(payload))
+
+    events = [hit(1, "missing_reported", 400), hit(2, "missing_reported", 100), hit(3, "missing_reported", 50),
+              hit(4, "stop_search", 20, grounds="drugs", items_found=["cash"])]
+    score = early.score_events(1, events, as_of=NOW, dob=date(2009, 1, 1))
+    assert {f.indicator_id: (f.points, f.event_ids) for f in score.factors} == {
+        "went_missing": (9, [2, 3]), "search_found": (5, [4]), "stop_search": (3, [4])}
+    assert [s for _, s in early.rolling(events, dob=date(2009, 1, 1))] == [9, 9, 9, 17]
+
+
+def test_missing_under_13_scores_more_and_unknown_age_never_counts_as_young() -> None:
+    missing = [early.Hit(1, "missing_reported", NOW - timedelta(days=5), {})]
+    assert early.score_events(1, missing, as_of=NOW, dob=date(2013, 1, 1)).score == 9 + 1
+    assert early.score_events(1, missing, as_of=NOW, dob=date(2009, 1, 1)).score == 9
+    assert early.score_events(1, missing, as_of=NOW, dob=None).score == 9
+
+
+def test_no_protected_characteristic_and_no_perpetrator_links(session: Session) -> None:
+    # Same events, different sex: same score. Links to other children (peer associations) never score.
+    boy = _child(session, [(EventKind.SCHOOL_EXCLUSION, {"exclusion_type": "suspension"})], pid="B1")
+    girl_events = [event(EventKind.SCHOOL_EXCLUSION, agency_key="G1-0", payload={"exclusion_type": "suspension"},
+                         person=person(agency_person_id="G1", first_name="Gem", sex="F", dob=date(2009, 4, 3)),
+                         occurred_at=NOW - timedelta(days=30))]
+    girl = pipeline.ingest(session, events=girl_events, actor=access.SYSTEM).child_ids[0]
+    peer = _child(session, [(EventKind.INTELLIGENCE_REPORT, {"association": "child", "subject_key": "C9"})],
+                  pid="P9", dob=date(2008, 1, 1))
+    scores = {r.child_id: r.score for r in risk.early_identification(session, limit=10, as_of=NOW)}
+    assert scores[boy] == scores[girl] == 4
+    assert peer not in scores
+
+
+def test_select_lets_ties_in_by_who_reached_the_threshold_first() -> None:
+    day = lambda n: NOW + timedelta(days=n)  # noqa: E731
+    series = {"a": [(day(1), 5), (day(9), 20)], "b": [(day(5), 10)], "c": [(day(2), 10)], "d": [(day(3), 10)],
+              "e": [(day(4), 3)]}
+    threshold, flagged = evaluation.select(series, 3)
+    assert threshold == 10
+    assert flagged == {"a": day(9), "c": day(2), "d": day(3)}  # b tied at 10 but reached it last
+    assert evaluation.select(series, None) == (3, {"a": day(1), "b": day(5), "c": day(2), "d": day(3),
+                                                    "e": day(4)})
+    assert evaluation.select({"x": []}, 3) == (0, {})
+
+
 def test_evaluate_against_truth(session: Session, tmp_path: Path) -> None:
-    # Two exploited children (one flagged early by signals, one only at arrest) and one not exploited.
-    signals = [(EventKind.MISSING_FOUND, {"found_outside_home_area": True}),
+    # A: exploited, went missing and was linked to a deal line long before a PWITS arrest. B: exploited girl
+    # seen only at her arrest. C: not exploited, went missing once. The list holds 2 of ~300 children.
+    signals = [(EventKind.MISSING_REPORTED, {}),
                (EventKind.INTELLIGENCE_REPORT, {"association": "deal_line", "subject_key": "077"}),
                (EventKind.ARREST, {"offence_category": "pwits_class_a"})]
     events = [event(k, agency_key=f"a{i}", payload=p, person=person(agency_person_id="A"),
-                    occurred_at=NOW - timedelta(days=200 - 90 * i)) for i, (k, p) in enumerate(signals)]
+                    occurred_at=NOW - timedelta(days=when))
+              for i, ((k, p), when) in enumerate(zip(signals, (200, 110, 20), strict=True))]
     events.append(event(EventKind.ARREST, agency_key="b1", payload={"offence_category": "pwits_class_a"},
                         person=person(agency_person_id="B", first_name="Bo", dob=date(2008, 1, 1)),
                         occurred_at=NOW - timedelta(days=5)))
@@ -142,9 +192,22 @@ def test_evaluate_against_truth(session: Session, tmp_path: Path) -> None:
     (tmp_path / "person_records.csv").write_text(
         "agency,agency_person_id,child_id\nPOL-E23000014,A,T1\nPOL-E23000014,B,T2\nPOL-E23000014,C,T3\n")
     report = evaluation.evaluate(session, truth_dir=tmp_path, list_share=0.01, as_of=NOW)
-    system, practice = report["methods"]["system"], report["methods"]["current_practice"]  # type: ignore[index]
+    methods = report["methods"]
+    assert isinstance(methods, dict)
+    assert report["list_size_limit"] == 2 and report["threshold_points"] == 9
+    system, practice, missing = methods["system"], methods["current_practice"], methods["any_missing"]
+    assert (system["list_size"], system["precision"], system["recall"]) == (2, 0.5, 0.5)
     assert system["share_flagged_before_first_pwits_arrest"] == 0.5
-    assert system["median_lead_time_days"] == 90  # flagged at the deal-line intelligence, 90 days before
-    assert practice["share_flagged_before_first_pwits_arrest"] == 0.0
-    assert report["methods"]["any_missing"]["precision"] == 0.0  # type: ignore[index]
-    assert system["fairness"]["sex=F"]["identification_rate"] == 1.0  # flagged at the arrest, no lead
+    assert system["median_lead_time_days"] == 180  # flagged at the missing episode, 180 days before the arrest
+    assert practice["share_flagged_before_first_pwits_arrest"] == 0.0  # identified at the arrests themselves
+    assert (missing["list_size"], missing["precision"]) == (2, 0.5)
+    assert set(methods) == {"system", "current_practice", "any_missing", "current_practice_uncapped",
+                            "any_missing_uncapped"}
+    fields = {"list_size", "precision", "recall", "share_flagged_before_first_pwits_arrest",
+              "share_flagged_before_first_nrm_referral", "median_lead_time_days"}
+    assert all(fields <= set(figures) for figures in methods.values())
+    sizes = report["system_at_list_sizes"]
+    assert isinstance(sizes, dict) and sizes["1%"]["recall"] == system["recall"]
+    assert sizes["5%"]["list_size"] == 3  # a list of 14 holds every child with any score
+    assert system["fairness"]["sex=F"]["identification_rate"] == 0.0  # the girl seen only at arrest is missed
+    assert practice["fairness"]["sex=F"]["identification_rate"] == 1.0

@@ -73,13 +73,21 @@ def evaluate(truth: Path = TRUTH, list_share: float = LIST_SHARE, format: str = 
         typer.echo(json.dumps({name: {k: v for k, v in figures.items() if k != "fairness"}
                                for name, figures in methods.items()}, indent=2))
         return
-    typer.echo(f"population 10-17: {report['population_10_17']}; list share {list_share:.1%}; "
+    typer.echo(f"population 10-17: {report['population_10_17']}; list share {list_share:.1%} "
+               f"(at most {report['list_size_limit']} children over the period); score {report['score_version']}, "
                f"threshold {report['threshold_points']} points")
+    typer.echo("current_practice and any_missing are ranked to the same list size; *_uncapped have no limit.")
     fields = ["list_size", "precision", "recall", "share_flagged_before_first_pwits_arrest",
               "share_flagged_before_first_nrm_referral", "median_lead_time_days"]
     typer.echo("method\t" + "\t".join(fields))
     for name, figures in methods.items():
         typer.echo(name + "\t" + "\t".join(str(figures.get(f)) for f in fields))
+    sizes = report.get("system_at_list_sizes")
+    if isinstance(sizes, dict):
+        typer.echo("system at other list sizes (share of the 10-17 population):")
+        typer.echo("list share\t" + "\t".join(fields))
+        for share, figures in sizes.items():
+            typer.echo(share + "\t" + "\t".join(str(figures.get(f)) for f in fields))
 
 
 @app.command("fairness")

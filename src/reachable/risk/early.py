@@ -1,26 +1,31 @@
 """Early identification: a transparent points score for every child, from events alone.
 
 It informs, never decides: nothing here changes a status, marker or referral. Inputs are the child's own
-events (never sex, ethnicity or religion), and only associations in which the child is the one at risk.
+events and date of birth (never sex, ethnicity or religion), and only associations in which the child is the
+one at risk. Factors, points and the window live in `data/early_id.yaml` (versioned, documented in docs/risk.md).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from importlib import resources
 
+import yaml
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from reachable.common.dates import age_on
 from reachable.records.schemas import EventOut
-from reachable.risk.indicators import Indicator, _payload_matches, catalogue
-
-SCORE_VERSION = "early-id-1"
+from reachable.risk.indicators import Match, _payload_matches
 
 # Record links and events are joined in SQL here (read-only) so a whole area streams in one query.
 CHILD_EVENTS = text("""
-SELECT l.child_id, e.id, e.kind, e.occurred_at, e.payload
+SELECT l.child_id, c.dob, e.id, e.kind, e.occurred_at, e.payload
 FROM events e JOIN record_links l ON l.source_record_id = e.source_record_id AND l.ended_at IS NULL
 JOIN children c ON c.id = l.child_id AND c.status = 'active'
 WHERE e.superseded_at IS NULL AND e.occurred_at <= :as_of
@@ -28,9 +33,38 @@ ORDER BY l.child_id, e.occurred_at, e.id
 """)
 
 
+class EarlyFactor(BaseModel):
+    """One scored factor: which events evidence it, its points, and an optional age condition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str
+    points: int
+    under_age: int | None = None
+    match: Match
+
+
+class EarlyModel(BaseModel):
+    """The versioned early-identification parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    window_days: int
+    factors: tuple[EarlyFactor, ...]
+
+
+@cache
+def model() -> EarlyModel:
+    """The shipped early-identification parameters, validated once."""
+    raw = resources.files("reachable.risk").joinpath("data/early_id.yaml").read_text(encoding="utf-8")
+    return EarlyModel.model_validate(yaml.safe_load(raw))
+
+
 @dataclass
 class Factor:
-    """One contributing factor: an indicator, its points and the events that evidence it."""
+    """One contributing factor: its points and the events that evidence it."""
 
     indicator_id: str
     label: str
@@ -45,7 +79,7 @@ class Score:
     child_id: int
     score: int
     factors: list[Factor]
-    version: str = SCORE_VERSION
+    version: str = field(default_factory=lambda: model().version)
 
 
 @dataclass(frozen=True)
@@ -58,56 +92,72 @@ class Hit:
     payload: dict[str, object]
 
 
-def _matches(indicator: Indicator, event: Hit | EventOut) -> bool:
-    """Whether one event evidences an indicator (ignoring count windows)."""
-    return event.kind in indicator.match.kinds and _payload_matches(indicator.match, dict(event.payload))
-
-
-def score_events(child_id: int, events: Sequence[Hit | EventOut], *, as_of: datetime) -> Score:
-    """Points from events in the window before `as_of`: each indicator counts up to its cap."""
-    cat = catalogue()
-    since = as_of - timedelta(days=cat.window_days)
-    recent = [e for e in events if since <= e.occurred_at <= as_of]
-    factors = []
-    for indicator in cat.indicators:
-        if indicator.points <= 0:
+def matched_factors(event: Hit | EventOut, *, dob: date | None) -> list[EarlyFactor]:
+    """The factors one event evidences (an age-conditioned factor needs the child's date of birth)."""
+    found = []
+    for factor in model().factors:
+        if factor.points <= 0 or event.kind not in factor.match.kinds:
             continue
-        hits = [e for e in recent if _matches(indicator, e)]
-        if indicator.match.min_count > 1:
-            hits = _window_group(hits, indicator)
-        if hits:
-            count = min(len(hits), indicator.cap)
-            factors.append(Factor(indicator.id, indicator.label, indicator.points * count, [e.id for e in hits]))
+        if not _payload_matches(factor.match, dict(event.payload)):
+            continue
+        if factor.under_age is not None and (dob is None or age_on(dob, event.occurred_at.date()) >= factor.under_age):
+            continue
+        found.append(factor)
+    return found
+
+
+def score_events(child_id: int, events: Sequence[Hit | EventOut], *, as_of: datetime,
+                 dob: date | None = None) -> Score:
+    """Points from events in the window before `as_of`: each factor counts once, with all its evidence."""
+    since = as_of - timedelta(days=model().window_days)
+    evidence: dict[str, list[int]] = {}
+    for event in events:
+        if since <= event.occurred_at <= as_of:
+            for factor in matched_factors(event, dob=dob):
+                evidence.setdefault(factor.id, []).append(event.id)
+    factors = [Factor(f.id, f.label, f.points, evidence[f.id]) for f in model().factors if f.id in evidence]
     return Score(child_id=child_id, score=sum(f.points for f in factors), factors=factors)
 
 
-def _window_group(hits: list[Hit | EventOut], indicator: Indicator) -> list[Hit | EventOut]:
-    """The first run of min_count hits within within_days, or nothing."""
-    need, span = indicator.match.min_count, indicator.match.within_days or 10**6
-    for start in range(len(hits) - need + 1):
-        group = hits[start:start + need]
-        if (group[-1].occurred_at - group[0].occurred_at).days <= span:
-            return group
-    return []
+def rolling(events: Sequence[Hit], *, dob: date | None) -> list[tuple[datetime, int]]:
+    """The score just after each event (events in time order): one pass with a sliding window."""
+    window = timedelta(days=model().window_days)
+    points = {f.id: f.points for f in model().factors}
+    matched = [[f.id for f in matched_factors(e, dob=dob)] for e in events]
+    counts: Counter[str] = Counter()
+    left, out = 0, []
+    for index, event in enumerate(events):
+        counts.update(matched[index])
+        while events[left].occurred_at < event.occurred_at - window:
+            counts.subtract(matched[left])
+            left += 1
+        out.append((event.occurred_at, sum(points[f] for f, n in counts.items() if n > 0)))
+    return out
 
 
-def stream_children(session: Session, *, as_of: datetime) -> Iterator[tuple[int, list[Hit]]]:
-    """Each active child's events up to `as_of`, one child at a time (bounded memory)."""
+def stream_children(session: Session, *, as_of: datetime) -> Iterator[tuple[int, date | None, list[Hit]]]:
+    """Each active child's date of birth and events up to `as_of`, one child at a time (bounded memory)."""
     current: int | None = None
+    born: date | None = None
     batch: list[Hit] = []
-    for child_id, event_id, kind, occurred_at, payload in session.execute(CHILD_EVENTS, {"as_of": as_of}):
+    for child_id, dob, event_id, kind, occurred_at, payload in session.execute(CHILD_EVENTS, {"as_of": as_of}):
         if current is not None and child_id != current:
-            yield current, batch
+            yield current, born, batch
             batch = []
-        current = child_id
+        current, born = child_id, _date(dob)
         moment = occurred_at if isinstance(occurred_at, datetime) else datetime.fromisoformat(str(occurred_at))
         if moment.tzinfo is None:
-            from datetime import UTC
-
             moment = moment.replace(tzinfo=UTC)
         batch.append(Hit(event_id, kind, moment, payload if isinstance(payload, dict) else _json(payload)))
     if current is not None:
-        yield current, batch
+        yield current, born, batch
+
+
+def _date(value: object) -> date | None:
+    """A date of birth as the driver returned it (a date, or ISO text through text() on SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _json(value: object) -> dict[str, object]:
@@ -120,20 +170,8 @@ def _json(value: object) -> dict[str, object]:
 
 def ranked_list(session: Session, *, as_of: datetime, limit: int) -> list[Score]:
     """The children with the highest scores now, each with contributing factors and evidence."""
-    scores = [score_events(child_id, events, as_of=as_of) for child_id, events in stream_children(session, as_of=as_of)]
+    scores = [score_events(child_id, events, as_of=as_of, dob=dob)
+              for child_id, dob, events in stream_children(session, as_of=as_of)]
     scores = [s for s in scores if s.score > 0]
     scores.sort(key=lambda s: (-s.score, s.child_id))
     return scores[:limit]
-
-
-def first_reached(events: Sequence[Hit], *, threshold: int) -> datetime | None:
-    """The first moment a child's rolling score reached the threshold (replaying events in order)."""
-    for index, event in enumerate(events):
-        if score_events(0, events[: index + 1], as_of=event.occurred_at).score >= threshold:
-            return event.occurred_at
-    return None
-
-
-def peak_score(events: Sequence[Hit]) -> int:
-    """The highest rolling score a child reached at any event."""
-    return max((score_events(0, events[: i + 1], as_of=e.occurred_at).score for i, e in enumerate(events)), default=0)

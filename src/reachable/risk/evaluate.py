@@ -1,10 +1,15 @@
 """Early identification measured against a simulated world's ground truth, beside two baselines.
 
-Methods compared in the same run (same children, same list-size rule):
-- `system`: the early-identification score; a child is flagged when the rolling score first reaches the
-  threshold that puts at most `list_size` children on the list over the period.
-- `current_practice`: a child counts as identified at their first class A drugs arrest or NRM referral.
-- `any_missing`: a child counts as identified at their first recorded missing episode.
+Every method is a score over time for each child; a child is flagged the moment their score first reaches the
+method's threshold. Methods compared in the same run, on the same children:
+- `system`: the early-identification points score (data/early_id.yaml);
+- `current_practice`: drugs arrests (class A) and NRM referrals in the last year: identified at the first;
+- `any_missing`: missing episodes in the last year: identified at the first.
+At the panel's list size (`list_share` of the 10–17 population, counted over the whole period) each method
+keeps the children with the highest peak scores; ties at the cut-off are let in by who reached the threshold
+first until the list is full, so every method is compared at the same list size and ranked by its own natural
+ordering (the baselines by the number of qualifying events, then the earliest). The baselines without any
+list-size limit are reported too, as `current_practice_uncapped` and `any_missing_uncapped`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import csv
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
@@ -29,6 +34,7 @@ JOIN agencies a ON a.id = r.agency_id
 JOIN record_links l ON l.source_record_id = r.id AND l.ended_at IS NULL
 """)
 DRUGS_ARREST = ("pwits_class_a", "possession_class_a")
+LIST_SHARES = (0.0025, 0.005, 0.01, 0.02, 0.05)
 # DfE ethnicity codes start with their major group's letter (WBRI, MWBC, APKN, BAFR, CHNE, OOTH).
 ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Chinese", "O": "Other"}
 
@@ -95,6 +101,9 @@ def our_to_true(session: Session, people: dict[tuple[str, str], str]) -> dict[in
     return {child: counter.most_common(1)[0][0] for child, counter in votes.items()}
 
 
+Series = dict[str, list[tuple[datetime, int]]]
+
+
 def evaluate(session: Session, *, truth_dir: Path, list_share: float = 0.01,
              as_of: datetime | None = None) -> dict[str, object]:
     """Recall, precision, shares flagged before first PWITS arrest / NRM referral and lead times, per method."""
@@ -102,32 +111,72 @@ def evaluate(session: Session, *, truth_dir: Path, list_share: float = 0.01,
     children, people = load_truth(truth_dir)
     mapping = our_to_true(session, people)
     histories: dict[str, list[early.Hit]] = defaultdict(list)
-    for child_id, events in early.stream_children(session, as_of=as_of):
+    born: dict[str, date] = {}
+    for child_id, dob, events in early.stream_children(session, as_of=as_of):
         if child_id in mapping:
             histories[mapping[child_id]].extend(events)
+            if dob is not None:
+                born.setdefault(mapping[child_id], dob)
     for events in histories.values():
         events.sort(key=lambda e: (e.occurred_at, e.id))
     population = sum(1 for c in children.values() if c.dob and 10 <= age_on(c.dob, as_of.date()) <= 17)
     list_size = max(1, int(population * list_share))
-    peaks = sorted((early.peak_score(events) for events in histories.values()), reverse=True)
-    # The lowest threshold that keeps the list within its size (ties at the cut-off are left off, not let in).
-    threshold = max(1, peaks[list_size - 1] if len(peaks) >= list_size else 1)
-    while sum(1 for peak in peaks if peak >= threshold) > list_size:
-        threshold += 1
-    methods: dict[str, Callable[[list[early.Hit]], datetime | None]] = {
-        "system": lambda events: early.first_reached(events, threshold=threshold),
-        "current_practice": lambda events: _first(events, lambda e: (
-            e.kind == "arrest" and e.payload.get("offence_category") in DRUGS_ARREST) or e.kind == "nrm_referral"),
-        "any_missing": lambda events: _first(events, lambda e: e.kind == "missing_reported"),
-    }
+    system = {truth: early.rolling(events, dob=born.get(truth)) for truth, events in histories.items()}
+    practice = {truth: counts(events, _is_practice) for truth, events in histories.items()}
+    missing = {truth: counts(events, _is_missing) for truth, events in histories.items()}
+    threshold, system_flags = select(system, list_size)
+    flags = {"system": system_flags, "current_practice": select(practice, list_size)[1],
+             "any_missing": select(missing, list_size)[1],
+             "current_practice_uncapped": select(practice, None)[1], "any_missing_uncapped": select(missing, None)[1]}
     report: dict[str, object] = {"as_of": as_of.isoformat(), "population_10_17": population,
-                                 "list_share": list_share, "threshold_points": threshold, "methods": {}}
-    for name, flag in methods.items():
-        outcomes = {truth: Outcome(flag(events), _first(events, _is_pwits), _first(events, _is_nrm))
-                    for truth, events in histories.items()}
+                                 "list_share": list_share, "list_size_limit": list_size,
+                                 "threshold_points": threshold, "score_version": early.model().version,
+                                 "methods": {}}
+    firsts = {truth: (_first(events, _is_pwits), _first(events, _is_nrm)) for truth, events in histories.items()}
+    for name, flagged in flags.items():
+        outcomes = {truth: Outcome(flagged.get(truth), *firsts[truth]) for truth in histories}
         report["methods"][name] = summarise(outcomes, children)  # type: ignore[index]
         report["methods"][name]["fairness"] = fairness(outcomes, children)  # type: ignore[index]
+    # The system at other list sizes, so the panel can see what a longer or shorter list would buy.
+    sizes: dict[str, object] = {}
+    for share in LIST_SHARES:
+        flagged = select(system, max(1, int(population * share)))[1]
+        sizes[f"{share * 100:g}%"] = summarise(
+            {truth: Outcome(flagged.get(truth), *firsts[truth]) for truth in histories}, children)
+    report["system_at_list_sizes"] = sizes
     return report
+
+
+def counts(events: list[early.Hit], test: Callable[[early.Hit], bool]) -> list[tuple[datetime, int]]:
+    """A baseline's score after each qualifying event: how many qualifying events in the score's window."""
+    window = timedelta(days=early.model().window_days)
+    times = [e.occurred_at for e in events if test(e)]
+    return [(t, sum(1 for u in times[: i + 1] if u >= t - window)) for i, t in enumerate(times)]
+
+
+def select(series: Series, list_size: int | None) -> tuple[int, dict[str, datetime]]:
+    """The threshold and who is flagged when: highest peaks first, ties let in by who reached it first."""
+    peaks = {truth: max((score for _, score in s), default=0) for truth, s in series.items()}
+    ranked = sorted((p for p in peaks.values() if p > 0), reverse=True)
+    if not ranked:
+        return 0, {}
+    threshold = ranked[-1] if list_size is None or len(ranked) <= list_size else ranked[list_size - 1]
+    reached = {truth: next(t for t, score in series[truth] if score >= threshold)
+               for truth, peak in peaks.items() if peak >= threshold}
+    above = [truth for truth in reached if peaks[truth] > threshold]
+    tied = sorted((truth for truth in reached if peaks[truth] == threshold), key=lambda truth: (reached[truth], truth))
+    room = len(reached) if list_size is None else max(0, list_size - len(above))
+    return threshold, {truth: reached[truth] for truth in above + tied[:room]}
+
+
+def _is_practice(event: early.Hit) -> bool:
+    """What current practice acts on: a class A drugs arrest or an NRM referral."""
+    return (event.kind == "arrest" and event.payload.get("offence_category") in DRUGS_ARREST) or _is_nrm(event)
+
+
+def _is_missing(event: early.Hit) -> bool:
+    """A reported missing episode."""
+    return event.kind == "missing_reported"
 
 
 def _is_pwits(event: early.Hit) -> bool:

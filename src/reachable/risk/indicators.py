@@ -30,7 +30,7 @@ class Match(BaseModel):
 
 
 class Indicator(BaseModel):
-    """One indicator: its domain, level (low/medium/high = significant), early-identification points."""
+    """One indicator: its domain, level (low/medium/high = significant) and the events that evidence it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,8 +38,6 @@ class Indicator(BaseModel):
     domain: Literal["vulnerability", "behaviour", "event", "association"]
     label: str
     level: Literal["low", "medium", "high"]
-    points: int
-    cap: int = 1
     match: Match
 
 
