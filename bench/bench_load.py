@@ -11,10 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,44 +20,13 @@ from typing import Any
 
 import httpx
 import pyotp
+from tests.reliability.stores import drop_store, fresh_store, start_server, stop_server
+
+from reachable.db.engine import make_engine
+from reachable.db.uow import session_factory, unit_of_work
 
 SCALES = {"smoke": (8, 5.0, 40), "medium": (25, 20.0, 200), "full": (50, 60.0, 500)}
 WARM_UP = 5.0  # seconds of the same load before measuring: each worker's first requests import and cache
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _free_port() -> int:
-    """An unused local port for the server under test."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _fresh_store(backend: str, folder: Path) -> str:
-    """A new empty store on the backend, migrated and with reference data."""
-    from sqlalchemy import create_engine, text
-
-    from reachable.areas import service as areas
-    from reachable.db.engine import make_engine
-    from reachable.db.registry import metadata
-    from reachable.db.uow import session_factory, unit_of_work
-
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / 'load.db'}"
-    else:
-        name = f"reachable_load_{os.getpid()}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    engine = make_engine(url)
-    metadata().create_all(engine)  # the models' schema: the migration can lag them while the tree changes
-    with unit_of_work(session_factory(engine)) as session:
-        areas.load_reference_areas(session)
-    engine.dispose()
-    return url
 
 
 def _seed(url: str, children: int) -> tuple[list[tuple[str, str, str]], dict[str, str], list[int], list[int]]:
@@ -160,6 +125,57 @@ class Client(threading.Thread):
                     self.samples.append((kind, (time.perf_counter() - started) * 1000, status))
 
 
+class CpuMeter(threading.Thread):
+    """CPU seconds the server (its process group), its PostgreSQL backends and this process use while measuring.
+
+    The machine is shared, so latencies depend on what else runs; CPU time per request does much less, and shows
+    what the mix costs (2 cores / CPU per request = the most requests per second this machine could serve).
+    """
+
+    def __init__(self, server_pid: int, url: str, start: float, end: float) -> None:
+        super().__init__(daemon=True)
+        self.server_pid, self.url, self.start_at, self.end_at = server_pid, url, start, end
+        self.used: dict[str, float] = {"server": 0.0, "database": 0.0, "clients": 0.0}
+        self.load_average = ""
+
+    def run(self) -> None:
+        """Sample at the start and the end of the measured window."""
+        time.sleep(max(0.0, self.start_at - time.perf_counter()))
+        before = self._sample()
+        time.sleep(max(0.0, self.end_at - time.perf_counter()))
+        after = self._sample()
+        self.used = {part: after[part] - before[part] for part in self.used}
+        self.load_average = " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+    def _sample(self) -> dict[str, float]:
+        """Current CPU seconds of each part."""
+        database_pids: set[int] = set()
+        if self.url.startswith("postgresql"):
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(self.url.replace("postgresql://", "postgresql+psycopg://"))
+            with admin.connect() as connection:
+                database_pids = {int(pid) for pid in connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                         "AND pid <> pg_backend_pid()")).scalars()}
+            admin.dispose()
+        server = database = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if int(fields[2]) == self.server_pid:  # the process group: the server and its workers
+                server += seconds
+            elif int(entry.name) in database_pids:
+                database += seconds
+        own = os.times()
+        return {"server": server, "database": database, "clients": own.user + own.system}
+
+
 def _login(base: str, users: list[tuple[str, str, str]]) -> str:
     """Sign in as the demo social worker and return the session token."""
     username, password, secret = next(u for u in users if u[0].startswith("social.worker"))
@@ -186,41 +202,29 @@ def _more_sessions(url: str, users: list[tuple[str, str, str]], count: int) -> l
 def run_backend(backend: str, scale: str, folder: Path) -> list[dict[str, Any]]:
     """Start a server on a fresh seeded store, hammer it, stop it; return the figures."""
     clients, seconds, children = SCALES[scale]
-    url = _fresh_store(backend, folder)
+    url, engine = fresh_store(backend, folder, "load")
+    engine.dispose()
     users, tokens, child_ids, task_ids = _seed(url, children)
-    port = _free_port()
-    workers = "2" if backend == "postgresql" else "1"
-    env = {**os.environ, "REACHABLE_DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "reachable.cli", "serve", "--port", str(port),
-                               "--workers", workers], env=env, stdout=subprocess.DEVNULL,
-                              stderr=(folder / f"server-{backend}.log").open("wb"),  # a pipe nobody reads blocks
-                              start_new_session=True)  # its own process group: workers are stopped with it
-    base = f"http://127.0.0.1:{port}"
+    workers = 2 if backend == "postgresql" else 1
+    server, base = start_server(url, workers=workers, log=(folder / f"server-{backend}.log").open("wb"))
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         session_token = _login(base, users)  # a real sign-in (password and TOTP) for the first client
         sessions = [session_token, *_more_sessions(url, users, clients - 1)]  # one practitioner per client
         measure_from = time.perf_counter() + WARM_UP
         deadline = measure_from + seconds
         threads = [Client(base, sessions[i], tokens, child_ids, task_ids, deadline, seed=i, measure_from=measure_from)
                    for i in range(clients)]
-        for thread in threads:
+        meter = CpuMeter(server.pid, url, measure_from, deadline)
+        for thread in [*threads, meter]:
             thread.start()
-        for thread in threads:
+        for thread in [*threads, meter]:
             thread.join()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # uvicorn's workers can outwait a graceful stop; the figures stand
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
-    _drop(url)
+        stop_server(server)
+    try:
+        unsealed, broken = _seal_and_verify(url)
+    finally:
+        drop_store(url)
     samples = [s for t in threads for s in t.samples]
     latencies = sorted(ms for _, ms, _ in samples)
     errors = sum(1 for _, _, status in samples if status >= 500 or status == 599)
@@ -231,9 +235,12 @@ def run_backend(backend: str, scale: str, folder: Path) -> list[dict[str, Any]]:
     per_kind = ", ".join(f"{kind} n={len(values)} p50={median(values):.0f} p99={_p99(values):.0f}"
                          for kind, values in by_kind.items()) + (f"; failing {failing}" if failing else "")
     print(f"   {backend}: {per_kind}", flush=True)
+    per_request = {part: 1000 * used / max(len(samples), 1) for part, used in meter.used.items()}
+    cpu_note = (f"CPU per request: server {per_request['server']:.1f} ms, database {per_request['database']:.1f} ms, "
+                f"load generator {per_request['clients']:.1f} ms; load average {meter.load_average}")
     return [
         {"name": f"{backend}: requests/s ({clients} clients, {seconds:.0f}s)", "value": len(samples) / seconds,
-         "unit": "req/s", "target": None, "baseline": None, "ratio": None, "note": ""},
+         "unit": "req/s", "target": None, "baseline": None, "ratio": None, "note": cpu_note},
         {"name": f"{backend}: p99 latency", "value": p99, "unit": "ms", "target": "<= 250",
          "baseline": median(latencies) if latencies else None, "ratio": p99 / median(latencies) if latencies else None,
          "note": "baseline = median latency in the same run"},
@@ -241,6 +248,9 @@ def run_backend(backend: str, scale: str, folder: Path) -> list[dict[str, Any]]:
          "ratio": None, "note": f"5xx or no answer, of {len(samples)} requests"},
         {"name": f"{backend}: failed requests", "value": unexpected, "unit": "count", "target": "<= 0",
          "baseline": None, "ratio": None, "note": "any response >= 400 or no answer; per kind (ms): " + per_kind},
+        {"name": f"{backend}: audit chain breaks after the run", "value": broken, "unit": "count", "target": "<= 0",
+         "baseline": None, "ratio": None,
+         "note": f"verify_chain after the server stopped; {unsealed} rows were still waiting for the sealer"},
     ]
 
 
@@ -249,16 +259,24 @@ def _p99(values: list[float]) -> float:
     return values[max(0, -(-len(values) * 99 // 100) - 1)] if values else float("nan")
 
 
-def _drop(url: str) -> None:
-    """Drop a PostgreSQL load database (SQLite files go with the temporary folder)."""
-    if not url.startswith("postgresql"):
-        return
-    from sqlalchemy import create_engine, text
+def _seal_and_verify(url: str) -> tuple[int, int]:
+    """Audit rows the server left unsealed (sealed now) and the breaks `verify_chain` then finds."""
+    from sqlalchemy import func, select
 
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
+    from reachable.access import service as access
+    from reachable.access.models import AuditEvent
+
+    engine = make_engine(url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            unsealed = int(session.scalar(select(func.count()).select_from(AuditEvent)
+                                          .where(AuditEvent.chain_seq.is_(None))) or 0)
+            problems = access.verify_chain(session)
+        for problem in problems[:5]:
+            print(f"   audit chain: {problem}", flush=True)
+        return unsealed, len(problems)
+    finally:
+        engine.dispose()
 
 
 def run(scale: str) -> list[dict[str, Any]]:

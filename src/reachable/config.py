@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, description="Port the web server listens on.")
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    max_concurrent_requests: int = Field(
+        default=64, ge=1,
+        description="Requests one server worker handles at once (more wait in line); the PostgreSQL pool matches.",
+    )
+    db_pool_size: int = Field(
+        default=68, ge=1,
+        description="PostgreSQL connections each server worker keeps once opened (it opens them as needed, and "
+                    "more, up to one per admitted request plus 4, under load).",
+    )
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,18 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from reachable.access import service as access
 from reachable.areas import service as areas
-from reachable.db.engine import make_engine
-from reachable.db.registry import metadata
 from reachable.db.uow import session_factory, unit_of_work
 from reachable.records.kinds import EventKind
 from tests.factories import SAMPLE_PAYLOADS, event, person
-from tests.reliability import invariants
+from tests.reliability import invariants, stores
+from tests.reliability.stores import drop_store, fresh_store
+from tests.reliability.stores import postgres_available as postgres_available  # bench_crash imports it from here
 
-PG_ADMIN = os.environ.get("REACHABLE_BENCH_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AGENCY = "POL-E23000014"
 KINDS = (EventKind.MISSING_REPORTED, EventKind.MISSING_FOUND, EventKind.STOP_SEARCH, EventKind.ARREST,
          EventKind.INTELLIGENCE_REPORT)
@@ -46,50 +44,20 @@ class Store:
     url: str
     engine: Engine
     token: str = ""
-    pg_name: str | None = None
 
     def drop(self) -> None:
         """Dispose of the engine and drop a PostgreSQL database."""
         self.engine.dispose()
-        if self.pg_name:
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-            admin.dispose()
-
-
-def postgres_available() -> bool:
-    """Whether the PostgreSQL server answers."""
-    try:
-        admin = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        admin.dispose()
-        return True
-    except Exception:
-        return False
+        drop_store(self.url)
 
 
 def make_store(backend: str, folder: Path, name: str) -> Store:
     """A new empty schema with reference areas and an agency submit token."""
-    pg_name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / (name + '.db')}"
-    else:
-        pg_name = f"reachable_crash_{os.getpid()}_{name}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        admin.dispose()
-        url = f"postgresql://postgres@127.0.0.1:5432/{pg_name}"
-    engine = make_engine(url)
-    metadata().create_all(engine)
+    url, engine = fresh_store(backend, folder, f"crash_{name}")
     with unit_of_work(session_factory(engine)) as session:
-        areas.load_reference_areas(session)
         agency = areas.ensure_agency(session, code=AGENCY)
         token = access.create_token(session, agency_id=agency.id, name="crash", purpose="submit_events")
-    return Store(backend, url, engine, token, pg_name)
+    return Store(backend, url, engine, token)
 
 
 def canonical(prefix: str, n: int, people: int) -> list[dict[str, Any]]:
@@ -168,29 +136,9 @@ def import_trial(store: Store, folder: Path, index: int, *, events: int, people:
     return result
 
 
-def free_port() -> int:
-    """An unused local port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(store: Store) -> tuple[subprocess.Popen[bytes], str]:
     """`reachable serve` on the store; returns once /health answers."""
-    port = free_port()
-    env = {**os.environ, "REACHABLE_DATABASE_URL": store.url}
-    process = subprocess.Popen([sys.executable, "-m", "reachable.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
+    return stores.start_server(store.url)
 
 
 def _writer(base: str, token: str, rows: list[dict[str, Any]], acked: list[str], stop: threading.Event) -> None:

@@ -7,6 +7,7 @@ the same child's events at the same moment (a barrier lines them up), on SQLite 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -90,3 +91,31 @@ def test_two_agencies_at_once_make_one_child(store: Engine) -> None:
     assert invariants.orphans(engine) == []  # includes duplicate tasks and markers
     assert invariants.audit_chain(engine) == []
     assert tasks > 0  # the rules did fire, so "no duplicates" meant something
+
+
+def test_two_transactions_registering_the_same_new_agency_share_it(store: Engine) -> None:
+    """Both see one agency: the second waits for the first's row instead of failing on the unique code."""
+    factory = session_factory(store)
+    for round_number, code in enumerate(("YJS-E08000025", "EDU-E08000025", "HLT-E08000025")):
+        start = threading.Barrier(2)
+        found: list[int] = []
+        failures: list[BaseException] = []
+
+        def register(code: str = code) -> None:
+            try:
+                with unit_of_work(factory) as session:
+                    start.wait()
+                    found.append(areas.ensure_agency(session, code=code).id)
+                    time.sleep(0.2)  # hold the transaction open while the other one registers the same code
+            except BaseException as error:  # reported below: a thread's exception would otherwise vanish
+                failures.append(error)
+
+        threads = [threading.Thread(target=register) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == [], (round_number, failures)
+        assert len(found) == 2 and found[0] == found[1]
+        with store.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM agencies WHERE code = :c"), {"c": code}).scalar() == 1

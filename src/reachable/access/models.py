@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reachable.db.base import Base
@@ -190,6 +190,9 @@ class AuditEvent(Base):
     """Who did what to which child's data, when, from where and why; each row chains the previous hash."""
 
     __tablename__ = "audit_events"
+    # Rows waiting for the sealer (chain_seq NULL) are found through a small partial index (docs/security.md).
+    __table_args__ = (Index("ix_audit_events_unsealed", "id", sqlite_where=text("chain_seq IS NULL"),
+                            postgresql_where=text("chain_seq IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
@@ -208,6 +211,8 @@ class AuditEvent(Base):
     recipient: Mapped[str | None] = mapped_column(String(200), default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The row's place in the hash chain, given by the sealer; NULL (and empty hashes) until sealed.
+    chain_seq: Mapped[int | None] = mapped_column(default=None, unique=True, index=True)
 
 
 class AuditCheckpoint(Base):

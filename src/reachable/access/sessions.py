@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reachable.access import mfa, passwords
 from reachable.access.models import LoginAttempt, User, UserSession
 from reachable.common.dates import utcnow
+from reachable.db.uow import defer_write
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -122,8 +123,15 @@ def resume(session: Session, *, token: str, now: datetime | None = None) -> tupl
     if user is None or not user.active:
         _revoke(row, now, "account disabled")
         return None
-    row.last_seen_at = now
+    row_id = row.id
+    if not defer_write(session, lambda writer: _touch(writer, row_id, now)):  # read-first: at the request's end
+        row.last_seen_at = now
     return row, user
+
+
+def _touch(session: Session, row_id: int, now: datetime) -> None:
+    """Move a session's idle clock on (a read-first request's queued write)."""
+    session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
 
 
 def _revoke(row: UserSession, now: datetime, reason: str) -> None:

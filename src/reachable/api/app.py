@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from reachable import __version__
+from reachable.api.readfirst import RetryAsWriter
 from reachable.common.errors import Conflict, InputRejected, NotFound
 from reachable.config import Settings
-from reachable.db.engine import make_engine
+from reachable.db.engine import make_engine, pool_for, read_first
 from reachable.db.uow import session_factory
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the app on the configured store (or a given engine), with every domain's routes mounted."""
     from reachable.access import routes as access_routes
+    from reachable.access import service as access
     from reachable.api import hardening, routes_health
     from reachable.identity import routes as identity_routes
     from reachable.markers import routes as markers_routes
@@ -29,13 +34,26 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from reachable.tasks import routes as tasks_routes
     from reachable.web.mount import mount_web
 
-    app = FastAPI(title="Reachable", version=__version__,
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A server worker (`reachable serve`) seals the audit chain in batches in the background; elsewhere
+        # (tests, library use) rows are sealed right after each commit.
+        if getattr(app.state, "background_sealer", False):
+            with access.BackgroundSealer(app.state.engine):
+                yield
+        else:
+            yield
+
+    app = FastAPI(title="Reachable", version=__version__, lifespan=lifespan,
                   description="Multi-agency system for finding and protecting children at risk of criminal "
                               "exploitation. Every personal-data route needs authentication.")
-    engine = engine or make_engine(settings.database_url, echo=settings.echo_sql)
+    engine = engine or make_engine(settings.database_url, echo=settings.echo_sql,
+                                   **pool_for(settings.max_concurrent_requests, settings.db_pool_size))
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    reader = read_first(engine)  # SQLite: GETs read without the write lock (api/deps.get_session)
+    app.state.read_sessions = session_factory(reader) if reader is not None else None
     app.include_router(routes_health.router)
     app.include_router(records_routes.router, prefix="/api/v1")
     app.include_router(identity_routes.router, prefix="/api/v1")
@@ -48,6 +66,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(reports_routes.router, prefix="/api/v1")  # Counting Lives statistics
     mount_web(app)  # the web interface: pages, assets, HTML error pages
     hardening.install(app)  # out-of-range numbers are 422s; both refusal shapes documented
+    app.add_middleware(RetryAsWriter)  # a read-first GET that needs to write is re-run as a writing request
 
     @app.exception_handler(InputRejected)
     async def _rejected(_request: Request, error: InputRejected) -> JSONResponse:

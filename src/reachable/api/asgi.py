@@ -7,3 +7,4 @@ from reachable.config import get_settings
 
 # Importing this module is the server's explicit request for an app; nothing else imports it.
 app = create_app(get_settings())
+app.state.background_sealer = True  # a server worker: seal the audit chain in batches (access/audit.py)

@@ -14,6 +14,8 @@ from fastapi import Cookie, Depends, Header, HTTPException, Request, Response, s
 from sqlalchemy.orm import Session
 
 from reachable.access import service as access
+from reachable.api.readfirst import WRITE_MODE
+from reachable.db.uow import start_read_first, take_deferred, unit_of_work
 
 TargetResolver = Callable[[Session, Request], access.Target]
 
@@ -22,20 +24,42 @@ class AccessDenied(HTTPException):
     """Refused by the policy; the refusal's audit row is committed even though the request fails."""
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed once if the route succeeds, rolled back if not."""
-    session: Session = request.app.state.sessions()
+    """One unit of work per request: committed once if the route succeeds, rolled back if not.
+
+    On SQLite a GET is read-first: it reads without the store's write lock and writes its audit rows (and the
+    session's idle clock) in one short transaction at the end, before the response is sent (db/uow.py).
+    """
+    read_sessions = request.app.state.read_sessions
+    read_first = (read_sessions is not None and request.method in READ_METHODS
+                  and not request.scope.get(WRITE_MODE))
+    session: Session = (read_sessions if read_first else request.app.state.sessions)()
+    if read_first:
+        start_read_first(session)
     try:
         yield session
-        session.commit()
+        _commit(request, session)
     except AccessDenied:
-        session.commit()  # keep the record of the refused attempt (misuse detection), nothing else was written
+        _commit(request, session)  # keep the record of the refused attempt (misuse detection), nothing else
         raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _commit(request: Request, session: Session) -> None:
+    """Commit the unit of work; for a read-first one, end its read and run its queued writes in one transaction."""
+    queued = take_deferred(session)
+    session.commit()
+    if queued:
+        with unit_of_work(request.app.state.sessions) as writer:
+            for write in queued:
+                write(writer)
 
 
 # scope="function": commit before the response is sent. With FastAPI's default the commit ran after the reply, so

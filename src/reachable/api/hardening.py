@@ -19,15 +19,20 @@ from sqlalchemy.exc import DataError
 
 
 class _ThreadLimit:
-    """Middleware form of `_enough_threads` (Starlette builds middleware from a class and the app)."""
+    """Middleware form of `_enough_threads`, plus the line requests wait in for one of the `admitted` places."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, threads: int = 0, admitted: int = 0) -> None:
         """Wrap the next ASGI app."""
-        self.call = _enough_threads(app)
+        self.call = _enough_threads(app, threads or THREADS)
+        self.places = anyio.Semaphore(admitted or MAX_CONCURRENT)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """Pass the request on, after raising the thread limit the first time."""
-        await self.call(scope, receive, send)
+        """Pass the request on once a place is free (waiting costs no thread), raising the thread limit once."""
+        if scope["type"] != "http":
+            await self.call(scope, receive, send)
+            return
+        async with self.places:
+            await self.call(scope, receive, send)
 
 
 REFUSED_SCHEMA: dict[str, Any] = {
@@ -48,24 +53,27 @@ def out_of_range(detail: str) -> JSONResponse:
         {"loc": ["request"], "msg": detail, "type": "value_error", "input": None}]})
 
 
-# A request that holds the database's write lock (SQLite) or the audit chain's lock (PostgreSQL) needs a worker
-# thread again for its next step (dependency, endpoint, commit). If every thread is taken by requests waiting for
-# that lock, nobody can finish: the server stalls until the lock wait times out (bench_load, 50 clients). So the
-# server admits at most MAX_CONCURRENT requests at once (`reachable serve` passes it to uvicorn) and keeps more
-# threads than that.
+# A request that holds the database's write lock (SQLite) needs a worker thread again for its next step
+# (dependency, endpoint, commit). If every thread is taken by requests waiting for that lock, nobody can finish:
+# the server stalls until the lock wait times out (bench_load, 50 clients). So at most MAX_CONCURRENT requests
+# (setting max_concurrent_requests) are inside the app at once, the rest wait in line without a thread, and the
+# server keeps more threads than that. uvicorn refuses (503) only beyond CONNECTIONS_PER_PLACE times as many
+# connections: refusing at MAX_CONCURRENT failed requests on a busy machine, where a finished request's task
+# lingers while its client already sends the next one (bench_load, 50 clients).
 MAX_CONCURRENT = 64
 THREADS = MAX_CONCURRENT + 16
+CONNECTIONS_PER_PLACE = 4
 
 
-def _enough_threads(app: Any) -> Any:
-    """ASGI wrapper that raises the worker-thread limit above MAX_CONCURRENT once the event loop runs."""
+def _enough_threads(app: Any, threads: int = THREADS) -> Any:
+    """ASGI wrapper that raises the worker-thread limit to `threads` (above the admitted requests) once running."""
     raised = False
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
         nonlocal raised
         if not raised:
             limiter = anyio.to_thread.current_default_thread_limiter()
-            limiter.total_tokens = max(limiter.total_tokens, THREADS)
+            limiter.total_tokens = max(limiter.total_tokens, threads)
             raised = True
         await app(scope, receive, send)
 
@@ -74,7 +82,9 @@ def _enough_threads(app: Any) -> Any:
 
 def install(app: FastAPI) -> None:
     """Register the handlers, the thread limit and the OpenAPI amendment on an app."""
-    app.add_middleware(_ThreadLimit)
+    settings = getattr(app.state, "settings", None)
+    admitted = getattr(settings, "max_concurrent_requests", MAX_CONCURRENT)
+    app.add_middleware(_ThreadLimit, threads=admitted + 16, admitted=admitted)
 
     @app.exception_handler(OverflowError)
     async def _overflow(_request: Request, _error: OverflowError) -> JSONResponse:

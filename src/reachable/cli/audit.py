@@ -30,6 +30,14 @@ def verify() -> None:
         typer.echo(f"audit intact ({mark.rows if mark else 0} rows; checkpoint at row {mark.last_id if mark else 0})")
 
 
+@app.command("seal")
+def seal() -> None:
+    """Link audit rows still waiting into the hash chain now (the server does this after each request)."""
+    with cli_session() as session:
+        count = access.seal(session)
+    typer.echo(f"{count} audit rows sealed")
+
+
 @app.command("child")
 def child(child_id: int = typer.Argument(..., help="The child's id.")) -> None:
     """Who has viewed or received this child's data (newest first)."""
