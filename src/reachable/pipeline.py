@@ -19,7 +19,7 @@ from reachable.nrm import service as nrm
 from reachable.records import service as records
 from reachable.records.ingest import base as ingest_files_types
 from reachable.records.ingest import runner as ingest_runner
-from reachable.records.ingest.writer import BulkWriter
+from reachable.records.ingest.writer import BulkWriter, Checked
 from reachable.records.models import ImportBatch
 from reachable.records.schemas import EventIn, PersonIn, StoreResult
 from reachable.rules import service as rules
@@ -101,9 +101,8 @@ def ingest_files(session: Session, *, sources: Sequence[ingest_files_types.Sourc
     children: set[int] = set()
     run_stages = default_stages() if stages is None else stages
 
-    def store(events: list[tuple[int, EventIn]], people: list[tuple[str, PersonIn]],
-              batch: ImportBatch) -> StoreResult:
-        stored = writer.write(events=events, people=people, batch=batch)
+    def store(events: list[Checked], people: list[tuple[str, PersonIn]], batch: ImportBatch) -> StoreResult:
+        stored = writer.write(checked=events, people=people, batch=batch)
         outcome = IngestOutcome(stored=stored)
         for stage in run_stages:
             stage(session, outcome, actor)

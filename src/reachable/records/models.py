@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachable.db.base import Base
@@ -50,7 +50,8 @@ class SourceRecord(Base):
     nhs_number: Mapped[str | None] = mapped_column(String(10), default=None, index=True)
     police_person_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     council_child_id: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
-    home_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), default=None)
+    # Indexed so a single area's report starts from its children's records, not from every event.
+    home_area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), default=None, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -64,6 +65,9 @@ class Event(Base):
         UniqueConstraint("agency_id", "agency_key", "version"),
         Index("ix_events_subject_time", "source_record_id", "occurred_at"),
         Index("ix_events_kind_time", "kind", "occurred_at"),
+        # Reports: current events of some kinds in a range, with their record, read from the index alone.
+        Index("ix_events_current_kind_time", "kind", "occurred_at", "source_record_id",
+              sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

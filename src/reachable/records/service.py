@@ -6,14 +6,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.errors import InputRejected
+from reachable.db.dialect import insert_ignoring_conflicts
 from reachable.records.kinds import PAYLOADS
 from reachable.records.matching import MatchCandidates as MatchCandidates  # re-exported for identity
 from reachable.records.models import Event, ImportBatch
@@ -91,14 +92,19 @@ def upsert_source_record(session: Session, *, agency_id: int, person: PersonIn, 
     """The agency's record of this person, created or refreshed with the latest details it sent."""
     values = person_values(person)
     digest = content_hash(values)
-    record = session.scalar(select(SourceRecord).where(
-        SourceRecord.agency_id == agency_id, SourceRecord.agency_person_id == person.agency_person_id))
+    query = select(SourceRecord).where(SourceRecord.agency_id == agency_id,
+                                       SourceRecord.agency_person_id == person.agency_person_id)
+    record = session.scalar(query)
     if record is None:
-        record = SourceRecord(agency_id=agency_id, agency_person_id=person.agency_person_id, content_hash=digest,
-                              first_seen_at=seen_at, updated_at=seen_at, **values)
-        session.add(record)
-        session.flush()
-    elif record.content_hash != digest:
+        # Two submissions about a person new to us can race (concurrent API clients): the later insert waits for
+        # the earlier, does nothing, and reads the row the earlier one made, instead of failing on the unique key.
+        table = cast(Table, SourceRecord.__table__)
+        session.execute(insert_ignoring_conflicts(session, table, ["agency_id", "agency_person_id"]).values(
+            agency_id=agency_id, agency_person_id=person.agency_person_id, content_hash=digest,
+            first_seen_at=seen_at, updated_at=seen_at, **values))
+        record = session.scalar(query)
+        assert record is not None
+    if record.content_hash != digest:
         for name, value in values.items():
             # Later extracts fill gaps but never blank out what the agency told us before.
             if value is not None:
@@ -219,19 +225,33 @@ def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Se
     return _event_outs(session, list(session.scalars(query)), agency_codes)
 
 
-def events_by_record(session: Session, *, source_record_ids: Sequence[int],
-                     kinds: Sequence[str] | None = None) -> dict[int, list[EventOut]]:
-    """Current events of many source records, by record, oldest first: chronologies for a whole chunk at once."""
+def events_by_record(session: Session, *, source_record_ids: Sequence[int], kinds: Sequence[str] | None = None,
+                     until: datetime | None = None) -> dict[int, list[EventOut]]:
+    """Current events of many source records, by record, oldest first: chronologies for a whole chunk at once.
+
+    `until` leaves out events after that time (a reader looking back from a chunk's events needs none later).
+    """
     ids = sorted(set(source_record_ids))
     found: dict[int, list[EventOut]] = {record_id: [] for record_id in ids}
+    # Plain rows, not ORM objects, and stored rows need no validation: rules read thousands per chunk.
+    columns = (Event.source_record_id, Event.id, Event.kind, Event.occurred_at, Event.recorded_at, Event.agency_id,
+               Event.person_role, Event.area_code, Event.place, Event.payload, Event.version)
+    rows: list[Any] = []
     for start in range(0, len(ids), 1000):
-        query = (select(Event).where(Event.source_record_id.in_(ids[start:start + 1000]),
-                                     Event.superseded_at.is_(None)).order_by(Event.occurred_at, Event.id))
+        query = (select(*columns).where(Event.source_record_id.in_(ids[start:start + 1000]),
+                                        Event.superseded_at.is_(None)).order_by(Event.occurred_at, Event.id))
         if kinds:
             query = query.where(Event.kind.in_(kinds))
-        events = list(session.scalars(query))
-        for event, out in zip(events, _event_outs(session, events, None), strict=True):
-            found[event.source_record_id].append(out)
+        if until is not None:
+            query = query.where(Event.occurred_at <= until)
+        rows += session.execute(query).all()
+    agencies = areas.agencies_by_id(session, ids={row.agency_id for row in rows})
+    for row in rows:
+        agency = agencies[row.agency_id]
+        found[row.source_record_id].append(EventOut.model_construct(
+            id=row.id, kind=row.kind, occurred_at=row.occurred_at, recorded_at=row.recorded_at,
+            agency_code=agency.code, agency_name=agency.name, person_role=row.person_role, area_code=row.area_code,
+            place=row.place, payload=row.payload, version=row.version))
     return found
 
 

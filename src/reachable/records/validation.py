@@ -45,35 +45,41 @@ def pydantic_errors(error: ValidationError, *, prefix: str = "", line: int | Non
 def check_event(event: EventIn, *, known_areas: set[str], today: datetime | None = None,
                 line: int | None = None, file: str | None = None) -> list[FieldError]:
     """Every problem with one event beyond its shape; an empty list means it may be stored."""
+    return prepare_event(event, known_areas=known_areas, now=today or datetime.now(UTC), line=line, file=file)[0]
+
+
+def prepare_event(event: EventIn, *, known_areas: set[str], now: datetime, line: int | None = None,
+                  file: str | None = None) -> tuple[list[FieldError], str]:
+    """check_event's problems plus the payload as its kind's contract writes it (JSON), validated only once."""
     errors: list[FieldError] = []
-    payload_model = PAYLOADS[event.kind]
+    payload_json = ""
     try:
-        payload_model.model_validate(event.payload)
+        payload_json = PAYLOADS[event.kind].model_validate(event.payload).model_dump_json(exclude_none=True)
     except ValidationError as error:
         errors.extend(pydantic_errors(error, prefix="payload.", line=line, file=file))
     for field, code in (("area_code", event.area_code), ("person.home_area_code", event.person.home_area_code)):
         if code and code not in known_areas:
             errors.append(FieldError(field, "unknown area code (expected an ONS code such as E08000025)",
                                      code, file=file, line=line))
-    now = today or datetime.now(UTC)
     occurred = as_utc(event.occurred_at)
     if occurred > now:
         errors.append(FieldError("occurred_at", "is in the future", occurred.isoformat(), file=file, line=line))
     dob = event.person.dob
     if dob is not None:
-        if dob > now.date():
+        today = now.date()
+        happened = occurred.date()
+        if dob > today:
             errors.append(FieldError("person.dob", "date of birth is in the future", dob.isoformat(),
                                      file=file, line=line))
-        elif occurred.date() < dob and not (event.kind in PRE_BIRTH_KINDS
-                                            and (dob - occurred.date()).days <= PRE_BIRTH_DAYS):
+        elif happened < dob and not (event.kind in PRE_BIRTH_KINDS and (dob - happened).days <= PRE_BIRTH_DAYS):
             errors.append(FieldError("person.dob", "the event happened before this date of birth (age outside "
                                      f"0–{MAX_AGE})", dob.isoformat(), file=file, line=line))
-        elif occurred.date() >= dob:
-            age = age_on(dob, occurred.date())
+        elif happened >= dob:
+            age = age_on(dob, happened)
             if not 0 <= age <= MAX_AGE:
                 errors.append(FieldError("person.dob", f"age at the event would be {age}, outside 0–{MAX_AGE}",
                                          dob.isoformat(), file=file, line=line))
-    return errors
+    return errors, payload_json
 
 
 def check_events(events: Iterable[EventIn], *, known_areas: set[str]) -> list[FieldError]:

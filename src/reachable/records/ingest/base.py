@@ -67,31 +67,37 @@ class Row:
 
 
 class ByteCounter:
-    """A binary stream wrapper that reports bytes read, for the progress bar."""
+    """A binary stream wrapper that reports bytes read, for the progress bar (in steps, not per line)."""
+
+    STEP = 1 << 20  # a progress bar redraws at most a few times a second: per-line reports only cost time
 
     def __init__(self, stream: IO[bytes], on_read: Callable[[int], None] | None) -> None:
-        """Wrap `stream`; `on_read(n)` is called with every chunk size read."""
+        """Wrap `stream`; `on_read(n)` is called with the bytes read since the last report."""
         self.stream = stream
         self.on_read = on_read
+        self.unreported = 0
+
+    def _count(self, data: bytes) -> bytes:
+        """Add to the unreported count; report it once it is a step, or at the end of the stream."""
+        self.unreported += len(data)
+        if self.on_read is not None and (self.unreported >= self.STEP or not data) and self.unreported:
+            self.on_read(self.unreported)
+            self.unreported = 0
+        return data
 
     def read(self, size: int = -1) -> bytes:
         """Read and report."""
-        data = self.stream.read(size)
-        if self.on_read is not None and data:
-            self.on_read(len(data))
-        return data
+        return self._count(self.stream.read(size))
 
     def readline(self, size: int = -1) -> bytes:
         """Read a line and report."""
-        data = self.stream.readline(size)
-        if self.on_read is not None and data:
-            self.on_read(len(data))
-        return data
+        return self._count(self.stream.readline(size))
 
     def __iter__(self) -> Iterator[bytes]:
         """Lines, reported as they are read."""
+        readline = self.readline
         while True:
-            line = self.readline(MAX_LINE_BYTES + 1)
+            line = readline(MAX_LINE_BYTES + 1)
             if not line:
                 return
             yield line
@@ -109,12 +115,11 @@ def looks_binary(head: bytes) -> bool:
 
 def decoded_lines(stream: Stream, source: Source, bad: dict[int, FieldError]) -> Iterator[str]:
     """UTF-8 text lines (a BOM is dropped); a line that is not UTF-8 is recorded in `bad` and passed on repaired."""
-    decoder = codecs.getincrementaldecoder("utf-8")
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
         try:
-            text = decoder().decode(raw, final=True)
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             bad[number] = FieldError("(line)", "not valid UTF-8 text: save the extract as UTF-8",
                                      repr(raw[max(0, error.start - 10):error.end + 10]), file=source.label, line=number)

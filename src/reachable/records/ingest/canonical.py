@@ -15,23 +15,26 @@ from reachable.records.validation import pydantic_errors
 def read(stream: Stream, source: Source) -> Iterator[Row]:
     """One Row per non-blank line; a line that is not a valid EventIn lists every field error."""
     bad: dict[int, FieldError] = {}
+    label = source.label
+    validate = EventIn.model_validate_json
     for number, text in enumerate(decoded_lines(stream, source, bad), start=1):
         if number in bad:
             yield Row(line=number, errors=[bad[number]], raw=text[:2000])
             continue
-        if len(text.encode()) > MAX_LINE_BYTES:
+        # A character is at most 4 bytes in UTF-8: only a line that might be too long is measured exactly.
+        if len(text) > MAX_LINE_BYTES // 4 and len(text.encode()) > MAX_LINE_BYTES:
             yield Row(line=number, errors=[FieldError("(line)", f"longer than {MAX_LINE_BYTES} bytes", None,
-                                                      file=source.label, line=number)])
+                                                      file=label, line=number)])
             continue
-        if not text.strip():
+        if text.isspace():
             continue
         try:
-            event = EventIn.model_validate_json(text)
+            event = validate(text)
         except ValidationError as error:
-            yield Row(line=number, errors=pydantic_errors(error, line=number, file=source.label), raw=text.rstrip())
+            yield Row(line=number, errors=pydantic_errors(error, line=number, file=label), raw=text.rstrip())
             continue
         errors = []
         if source.agency and event.agency != source.agency:
             errors.append(FieldError("agency", f"this import is for {source.agency} only", event.agency,
-                                     file=source.label, line=number))
+                                     file=label, line=number))
         yield Row(line=number, events=[event], errors=errors, raw=text.rstrip(), agency=event.agency)

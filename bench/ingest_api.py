@@ -1,0 +1,180 @@
+"""The streaming API half of bench_ingest: single-event submissions against a real server (issue 4: >= 500/s,
+p99 <= 100 ms on PostgreSQL with 16 concurrent clients).
+
+A real `reachable serve` (uvicorn, two workers on PostgreSQL) on a fresh store; each client is an agency system
+posting one event per request to POST /api/v1/events with its agency token, as the API tests do. Every
+submission runs the whole pipeline (link, NRM, rules, network) before its reply. Requests are bounded in time
+and go to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+CLIENTS = 16
+SECONDS = {"smoke": 8.0, "medium": 20.0, "full": 60.0}
+WARM_UP = 3.0  # seconds of the same load first: each worker's first requests import modules and fill caches
+TARGET_RATE = ">= 500"
+TARGET_P99_MS = 100
+KINDS: list[tuple[str, dict[str, Any]]] = [
+    ("missing_reported", {"missing_type": "M", "risk_level": "medium"}),
+    ("stop_search", {"grounds": "drugs", "items_found": ["cash"]}),
+    ("missing_found", {}),
+    ("arrest", {"offence_category": "pwits_class_a", "outcome": "charged"}),
+]
+
+
+def _free_port() -> int:
+    """An unused local port for the server under test."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _store(postgres: str | None, folder: Path) -> str:
+    """A fresh store with reference areas: a new PostgreSQL database beside `postgres`, else a SQLite file."""
+    from reachable.areas import service as areas
+    from reachable.db.engine import make_engine
+    from reachable.db.registry import metadata
+    from reachable.db.uow import session_factory, unit_of_work
+
+    if postgres:
+        server, _ = postgres.rsplit("/", 1)
+        url = f"{server}/reachable_ingest_api_{os.getpid()}"
+        _admin(url, create=True)
+    else:
+        url = f"sqlite:///{folder / 'api.db'}"
+    engine = make_engine(url)
+    metadata().create_all(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        areas.load_reference_areas(session)
+    engine.dispose()
+    return url
+
+
+def _admin(url: str, *, create: bool) -> None:
+    """Create (afresh) or drop the PostgreSQL database named by `url`."""
+    server, name = url.rsplit("/", 1)
+    admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _token(url: str) -> str:
+    """A submit_events token for the police force whose events the clients send."""
+    from reachable.access import service as access
+    from reachable.areas import service as areas
+    from reachable.db.engine import make_engine
+    from reachable.db.uow import session_factory, unit_of_work
+
+    engine = make_engine(url)
+    with unit_of_work(session_factory(engine)) as session:
+        agency = areas.ensure_agency(session, code="POL-E23000014")
+        token = access.create_token(session, agency_id=agency.id, name="bench api", purpose="submit_events")
+    engine.dispose()
+    return token
+
+
+class Submitter(threading.Thread):
+    """One agency system posting single events until the deadline, timing each reply."""
+
+    def __init__(self, base: str, token: str, number: int, measure_from: float, deadline: float) -> None:
+        """A client; replies that start before `measure_from` are warm-up and not counted."""
+        super().__init__(daemon=True)
+        self.base, self.number, self.measure_from, self.deadline = base, number, measure_from, deadline
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.samples: list[tuple[float, int]] = []
+
+    def run(self) -> None:
+        """Post events about a pool of 400 children, recent enough for the rules to act on."""
+        start = datetime.now(UTC) - timedelta(days=200)
+        with httpx.Client(base_url=self.base, timeout=30) as http:
+            n = 0
+            while time.perf_counter() < self.deadline:
+                n += 1
+                child = (self.number * 7919 + n) % 400
+                kind, payload = KINDS[n % len(KINDS)]
+                body = {"agency": "POL-E23000014", "agency_key": f"API-{self.number}-{n}", "kind": kind,
+                        "occurred_at": (start + timedelta(minutes=n * 17 + self.number)).isoformat(),
+                        "area_code": "E08000025", "payload": payload,
+                        "person": {"agency_person_id": f"API-C{child}", "first_name": f"Child{child}",
+                                   "last_name": "Api", "dob": "2010-05-04", "home_area_code": "E08000025"}}
+                started = time.perf_counter()
+                try:
+                    status = http.post("/api/v1/events", json=body, headers=self.headers).status_code
+                except httpx.HTTPError:
+                    status = 599
+                if started >= self.measure_from:
+                    self.samples.append(((time.perf_counter() - started) * 1000, status))
+
+
+def run_api(scale: str, postgres: str | None) -> list[dict[str, Any]]:
+    """Serve a fresh store, run 16 submitting clients, stop; the rate, p99 and failures as figures."""
+    folder = Path(tempfile.mkdtemp(prefix="reachable-ingest-api-"))
+    url = _store(postgres, folder)
+    backend = "postgresql" if postgres else "sqlite"
+    token = _token(url)
+    port = _free_port()
+    env = {**os.environ, "REACHABLE_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "reachable.cli", "serve", "--port", str(port), "--workers",
+                               "2" if postgres else "1"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=(folder / "server.log").open("wb"), start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    seconds = SECONDS.get(scale, SECONDS["smoke"])
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        measure_from = time.perf_counter() + WARM_UP
+        clients = [Submitter(base, token, i, measure_from, measure_from + seconds) for i in range(CLIENTS)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+        if postgres:
+            _admin(url, create=False)
+        if os.environ.get("REACHABLE_BENCH_KEEP_LOG"):
+            print((folder / "server.log").read_text(errors="replace")[-5000:])
+    samples = [sample for client in clients for sample in client.samples]
+    ok = sorted(ms for ms, status in samples if status == 201)
+    failed = len(samples) - len(ok)
+    statuses = sorted({status for _, status in samples if status != 201})
+    failures = f"replies other than 201, of {len(samples)}" + (f"; statuses {statuses}" if statuses else "")
+    p99 = ok[max(0, -(-len(ok) * 99 // 100) - 1)] if ok else float("nan")
+    p50 = ok[len(ok) // 2] if ok else float("nan")
+    note = f"{CLIENTS} clients, {seconds:.0f} s after {WARM_UP:.0f} s warm-up, whole pipeline per event"
+    return [
+        {"name": f"api single events {backend}", "value": round(len(ok) / seconds), "unit": "events/s",
+         "target": TARGET_RATE, "baseline": None, "ratio": None, "note": note},
+        {"name": f"api p99 {backend}", "value": round(p99, 1), "unit": "ms", "target": f"<= {TARGET_P99_MS}",
+         "baseline": round(p50, 1), "ratio": round(p99 / p50, 1) if ok else None, "note": "baseline = p50"},
+        {"name": f"api failed {backend}", "value": failed, "unit": "requests", "target": "<= 0", "baseline": None,
+         "ratio": None, "note": failures},
+    ]

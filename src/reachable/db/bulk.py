@@ -1,0 +1,96 @@
+"""Set-based bulk loading, the dialect-specific half (house rule 3): id blocks, COPY or executemany, key lookups.
+
+PostgreSQL gets COPY, sequence ranges and one array parameter per lookup; SQLite gets executemany and a JSON
+array parameter, under the write lock its IMMEDIATE transaction already holds. `reachable.db.dialect`
+re-exports these, so domain code asks for "copy these rows" and never branches on the dialect itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+Timestamp = Callable[[datetime], Any]
+
+
+def _postgres(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL (the only alternative is SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """SQLAlchemy's SQLite storage form of an aware time: naive UTC text with microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _pg_time(moment: datetime) -> datetime:
+    """PostgreSQL takes aware datetimes as they are."""
+    return moment
+
+
+def writes_overlap(session: Session) -> bool:
+    """Whether writing from a second thread overlaps with Python work: PostgreSQL works in its own process."""
+    return _postgres(session)
+
+
+def timestamp_converter(session: Session) -> Timestamp:
+    """How an aware datetime is passed to raw statements on this session's database."""
+    return _pg_time if _postgres(session) else _sqlite_time
+
+
+def allocate_ids(session: Session, *, table: str, count: int) -> list[int]:
+    """Reserve a block of `count` primary keys of a table, in one round trip, so rows can be copied in with ids."""
+    if count == 0:
+        return []
+    if _postgres(session):
+        # The sequence is looked up once (a sub-select): per row, the lookup cost ten times the nextval itself.
+        rows = session.execute(text("SELECT nextval((SELECT CAST(pg_get_serial_sequence(:t, 'id') AS regclass))) "
+                                    "FROM generate_series(1, :n)"), {"t": table, "n": count})
+        return [int(row[0]) for row in rows]
+    # SQLite: this transaction began IMMEDIATE and holds the only write lock, so max(id) cannot move under us.
+    top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
+def copy_rows(session: Session, *, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows at once: COPY on PostgreSQL, one prepared executemany on SQLite; in the open transaction."""
+    if not rows:
+        return
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    names = ", ".join(columns)
+    cursor = raw.cursor()
+    try:
+        if _postgres(session):
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    finally:
+        cursor.close()
+
+
+def select_by_keys(session: Session, columns: Sequence[InstrumentedAttribute[Any]], key: InstrumentedAttribute[str],
+                   values: Sequence[str], *conditions: ColumnElement[bool]) -> Select[Any]:
+    """The rows whose `key` is one of `values` (and meet `conditions`), found by one index probe per value.
+
+    The values go as one parameter, not thousands of placeholders to render, send and parse. PostgreSQL gets
+    them as a LATERAL join, so it probes the index once per value even on a table that has just grown and has
+    no statistics yet (otherwise it may filter a whole agency's rows by the list, once per row); SQLite plans
+    `IN (SELECT value FROM json_each(...))` as one probe per value by itself.
+    """
+    if _postgres(session):
+        listed = func.unnest(bindparam(None, list(values), type_=ARRAY(String))).table_valued("value").render_derived()
+        # OFFSET 0 keeps the subquery from being flattened into a join the planner may reorder (see above).
+        found = select(*columns).where(key == listed.c.value, *conditions).offset(0).lateral()
+        return select(found).select_from(listed).join(found, true())
+    listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String)).table_valued("value")
+    return select(*columns).where(key.in_(select(listed.c.value)), *conditions)
