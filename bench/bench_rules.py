@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-SCALES = {"smoke": (150, 2_000), "full": (1_500, 20_000)}
+SCALES = {"smoke": (150, 2_000), "medium": (600, 8_000), "full": (1_500, 20_000)}
+WORLD = {"smoke": 3_000, "medium": 6_000, "full": 10_000}  # simulated children for the reachable-moment measure
 COUNCILS = [("E08000025", "E23000014"), ("E06000051", "E23000016"), ("E08000012", "E23000004"),
             ("W06000015", "W15000003"), ("E10000016", "E23000032")]
 
@@ -138,14 +139,21 @@ def per_event(url: str, stream: list[Any]) -> tuple[list[float], list[float], li
     return timings, cpu, statements, firings, tasks
 
 
-def bulk(url: str, stream: list[Any], rules_on: bool) -> float:
-    """Events per second ingesting batches of 1,000, with or without the rules stage."""
+def bulk(url: str, stream: list[Any], rules_on: bool) -> tuple[float, float | None]:
+    """Events per second ingesting batches of 1,000 with or without rules; and per second of the rules stage alone."""
     from reachable import pipeline
     from reachable.access import service as access
     from reachable.db.uow import session_factory
 
     engine = _store(url)
-    stages = [pipeline.link_stage, pipeline.rules_stage] if rules_on else [pipeline.link_stage]
+    in_rules = [0.0]
+
+    def timed_rules(session: Any, outcome: Any, actor: Any) -> None:
+        started = time.perf_counter()
+        pipeline.rules_stage(session, outcome, actor)
+        in_rules[0] += time.perf_counter() - started
+
+    stages = [pipeline.link_stage, timed_rules] if rules_on else [pipeline.link_stage]
     started = time.perf_counter()
     with session_factory(engine)() as session:
         for first in range(0, len(stream), 1000):
@@ -153,7 +161,7 @@ def bulk(url: str, stream: list[Any], rules_on: bool) -> float:
             session.commit()
     elapsed = time.perf_counter() - started
     engine.dispose()
-    return len(stream) / elapsed
+    return len(stream) / elapsed, (len(stream) / in_rules[0] if rules_on and in_rules[0] else None)
 
 
 def _p(values: list[float], share: float) -> float:
@@ -204,24 +212,58 @@ def run(scale: str) -> list[dict[str, Any]]:
              "unit": "statements", "target": None, "baseline": median(statements), "ratio": None,
              "note": "SQL statements the rules stage ran per event (machine-independent cost); baseline = p50"},
         ]
-    for name, url in backends[:1] if scale == "smoke" else backends:
-        off = bulk(url, stream, rules_on=False)
-        on = bulk(url, stream, rules_on=True)
+    for name, url in backends:
+        off, _ = bulk(url, stream, rules_on=False)
+        on, rules_only = bulk(url, stream, rules_on=True)
+        load = os.getloadavg()[0]
         figures.append({"name": f"bulk_events_per_s_rules_on_{name}", "value": round(on), "unit": "events/s",
                         "target": ">= 20000", "baseline": round(off), "ratio": round(on / off, 3),
                         "note": f"{len(stream)} events in batches of 1,000 through store + link (+ rules); "
-                                "baseline = rules off; the store/link path belongs to ingest (issue 4)"})
+                                "baseline = rules off; the store/link path belongs to ingest (issue 4); "
+                                f"load average {load:.1f}"})
+        figures.append({"name": f"bulk_rules_stage_events_per_s_{name}", "value": round(rules_only or 0),
+                        "unit": "events/s", "target": ">= 20000", "baseline": None, "ratio": None,
+                        "note": "the rules stage alone in the same run (events / seconds spent in rules_stage): the "
+                                f"part of bulk import this issue owns; load average {load:.1f}"})
+    from bench.rules_world import world_figures
+
+    figures += world_figures(WORLD[scale])
     return figures
 
 
+def write_results(scale: str, figures: list[dict[str, Any]], command: str) -> None:
+    """bench/results/rules-<scale>.json and .md for a standalone run (the lead's `python -m bench` writes latest.*)."""
+    import json
+    import platform
+    from pathlib import Path
+
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    meta = {"scale": scale, "command": command, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_average": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
+            "python": platform.python_version()}
+    (out / f"rules-{scale}.json").write_text(json.dumps({**meta, "figures": figures}, indent=2, default=str))
+    lines = [f"# bench_rules ({scale}, {meta['date']})", "", f"Command: `{command}`; {meta['cores']} cores, load "
+             f"average at the end {meta['load_average']} (other work shares the machine: wall times are "
+             "pessimistic).", "", "| figure | value | unit | target | baseline | ratio | note |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {f['name']} | {f['value']} | {f['unit']} | {f['target']} | {f['baseline']} | {f['ratio']} | "
+              f"{str(f['note']).replace('|', '/')} |" for f in figures]
+    (out / f"rules-{scale}.md").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
-    """Run standalone and print the figures."""
+    """Run standalone, print the figures and write bench/results/rules-<scale>.json|md."""
+    import sys
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="smoke")
     args = parser.parse_args()
-    for figure in run(args.scale):
+    figures = run(args.scale)
+    for figure in figures:
         print(f"{figure['name']}: {figure['value']} {figure['unit']} (target {figure['target']}, "
               f"baseline {figure['baseline']}, ratio {figure['ratio']}) — {figure['note']}")
+    write_results(args.scale, figures, "python -m bench.bench_rules " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

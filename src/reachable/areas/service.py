@@ -8,10 +8,12 @@ from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from reachable.areas.models import Agency, Area
 from reachable.common.errors import FieldError, InputRejected, NotFound
 from reachable.common.types import AgencyKind
+from reachable.db.dialect import insert_ignoring_conflicts
 
 # Agency codes name their kind and area: POL-E23000014 is West Midlands Police.
 AGENCY_PREFIXES: dict[str, AgencyKind] = {
@@ -130,9 +132,13 @@ def ensure_agency(session: Session, *, code: str, name: str | None = None) -> Ag
         default_name = f"{area.name} {KIND_NAMES[kind].lower()}" if kind != AgencyKind.POLICE else area.name
     else:
         default_name = f"{KIND_NAMES[kind]} {code.partition('-')[2]}"
-    agency = Agency(code=code, name=name or default_name, kind=kind.value, area_code=area_code)
-    session.add(agency)
-    session.flush()
+    # Two transactions may register the same new agency at once (two imports, two API requests): INSERT ... ON
+    # CONFLICT DO NOTHING lets the second take the first's row instead of failing on the unique code.
+    values = {"code": code, "name": name or default_name, "kind": kind.value, "area_code": area_code}
+    table = Agency.metadata.tables["agencies"]
+    session.execute(insert_ignoring_conflicts(session, table, ["code"]).values(**values))
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    assert agency is not None  # just inserted, or committed by the transaction that won
     return agency
 
 
@@ -140,4 +146,20 @@ def agencies_by_id(session: Session, *, ids: set[int]) -> dict[int, Agency]:
     """Agencies keyed by id, for labelling rows that carry only an agency id."""
     if not ids:
         return {}
-    return {agency.id: agency for agency in session.scalars(select(Agency).where(Agency.id.in_(ids)))}
+    # Agencies the session already holds (the ingest just used them) cost no query: per-event paths call this often.
+    found: dict[int, Agency] = {}
+    for agency_id in ids:
+        held = session.identity_map.get(identity_key(Agency, agency_id))
+        if held is not None:
+            found[agency_id] = held
+    missing = set(ids) - found.keys()
+    if missing:
+        found.update((agency.id, agency) for agency in session.scalars(select(Agency).where(Agency.id.in_(missing))))
+    return found
+
+
+def agencies_by_code(session: Session, *, codes: set[str]) -> dict[str, Agency]:
+    """The registered agencies among these codes, in one query (unknown codes are left out)."""
+    if not codes:
+        return {}
+    return {agency.code: agency for agency in session.scalars(select(Agency).where(Agency.code.in_(codes)))}

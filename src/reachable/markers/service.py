@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from reachable.areas import service as areas
@@ -136,6 +137,93 @@ def apply_cin_factors(session: Session, *, child_id: int, factors: Sequence[str]
                                   evidence_event_ids=[event_id], at=at, basis="assessment", rule_id=rule_id,
                                   rule_version=rule_version))
     return changes
+
+
+class MarkerBook:
+    """Many children's open markers held in memory for one ingest chunk: changes apply at once (later events of the
+    chunk see them), and `write` stores the new markers and every history step in a few statements."""
+
+    def __init__(self, session: Session, *, child_ids: Sequence[int]) -> None:
+        """Read the open markers of these children in a few queries."""
+        self.session = session
+        ids = sorted(set(child_ids))
+        self.open: dict[int, dict[str, Marker]] = {child_id: {} for child_id in ids}
+        for start in range(0, len(ids), 1000):
+            for marker in session.scalars(select(Marker).where(Marker.child_id.in_(ids[start:start + 1000]),
+                                                               Marker.status.in_(OPEN)).order_by(Marker.id)):
+                self.open[marker.child_id].setdefault(marker.code, marker)  # the oldest, as find_open does
+        self.new: list[Marker] = []
+        self.steps: list[tuple[Marker, dict[str, Any]]] = []
+
+    def active_codes(self, child_id: int) -> set[str]:
+        """The child's active marker codes, including this chunk's changes."""
+        return {code for code, marker in self.open.get(child_id, {}).items() if marker.status == "active"}
+
+    def set_marker(self, *, child_id: int, code: str, by: str, reason: str, agency_id: int | None,
+                   agency_kind: str | None, evidence_event_ids: Sequence[int], at: datetime, basis: str,
+                   propose_only: bool = False, rule_id: str | None = None,
+                   rule_version: str | None = None) -> str:
+        """What `set_marker` does, in memory; returns the action (set, proposed, confirmed, supported, unchanged)."""
+        spec = get_code(code)
+        _check_reason(reason)
+        direct = not propose_only and agency_kind in spec.may_set
+        evidence = [int(event_id) for event_id in evidence_event_ids]
+        marker = self.open.setdefault(child_id, {}).get(code)
+        if marker is None:
+            marker = Marker(child_id=child_id, code=code, status="active" if direct else "proposed", basis=basis,
+                            set_by=by, set_by_agency_id=agency_id, set_at=at, reason=reason,
+                            evidence_event_ids={"ids": evidence}, rule_id=rule_id, rule_version=rule_version,
+                            review_due_at=at + timedelta(days=spec.review_days if direct else PROPOSAL_REVIEW_DAYS))
+            self.open[child_id][code] = marker
+            self.new.append(marker)
+            action = "set" if direct else "proposed"
+            self._step(marker, action, at, by, reason, agency_id, evidence, rule_id, rule_version)
+            return action
+        known = list(marker.evidence_event_ids.get("ids", []))
+        new = [event_id for event_id in evidence if event_id not in known]
+        if marker.status == "proposed" and direct:
+            marker.status, marker.set_by, marker.set_by_agency_id, marker.set_at = "active", by, agency_id, at
+            marker.reason, marker.review_due_at = reason, at + timedelta(days=spec.review_days)
+            action = "confirmed"
+        elif evidence and not new:
+            return "unchanged"  # a replay of evidence already counted
+        else:
+            action = "supported"
+        marker.evidence_event_ids = {"ids": known + new}
+        self._step(marker, action, at, by, reason, agency_id, new, rule_id, rule_version)
+        return action
+
+    def apply_cin_factors(self, *, child_id: int, factors: Sequence[str], event_id: int, agency_id: int,
+                          agency_kind: str | None, at: datetime, by: str, rule_id: str | None = None,
+                          rule_version: str | None = None) -> list[tuple[str, str]]:
+        """What `apply_cin_factors` does, in memory: (code, action) for each marker the factors set or support."""
+        changes = []
+        for code in codes_for_factors(factors):
+            matched = sorted(set(get_code(code).cin_factors) & {f.upper() for f in factors})
+            reason = f"assessment recorded CIN census factor {', '.join(matched)} (event {event_id})"
+            changes.append((code, self.set_marker(
+                child_id=child_id, code=code, by=by, reason=reason, agency_id=agency_id, agency_kind=agency_kind,
+                evidence_event_ids=[event_id], at=at, basis="assessment", rule_id=rule_id,
+                rule_version=rule_version)))
+        return changes
+
+    def _step(self, marker: Marker, action: str, at: datetime, by: str, reason: str, agency_id: int | None,
+              evidence: Sequence[int], rule_id: str | None, rule_version: str | None) -> None:
+        """Keep a history step until the marker has its id."""
+        self.steps.append((marker, {"action": action, "at": at, "by": by, "by_agency_id": agency_id,
+                                    "reason": reason, "evidence_event_ids": {"ids": list(evidence)},
+                                    "rule_id": rule_id, "rule_version": rule_version}))
+
+    def write(self) -> None:
+        """Store new markers (one batched insert), changed ones, then every history step (one insert)."""
+        if self.new:
+            self.session.add_all(self.new)
+            self.new = []
+        self.session.flush()
+        if self.steps:
+            self.session.execute(insert(MarkerHistory), [dict(values, marker_id=marker.id)
+                                                         for marker, values in self.steps])
+            self.steps = []
 
 
 def get_marker(session: Session, *, marker_id: int) -> Marker:

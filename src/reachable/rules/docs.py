@@ -42,6 +42,11 @@ through them; a bad file is refused with file, line, field and reason.
   its kind is evaluated, in event-time order per child. A firing is stored in `rule_firings` with the rule id and
   version, the reason (each condition that held, in words), the evidence event ids and the facts used (home area,
   jurisdiction, age, markers, looked-after status). Its tasks and markers are written in the same transaction.
+- **A chunk at a time.** A bulk import hands the rules thousands of events at once: the children's chronologies,
+  markers, open tasks and earlier firings are read in a few queries for the whole chunk, every event is evaluated
+  in memory (a later event of the chunk sees what an earlier one fired, set or closed), and the chunk's firings,
+  tasks, markers and marker history are then written with one multi-row insert each. A single event (the API) is
+  a chunk of one.
 - **Jurisdiction.** The child's responsible council decides: England (Children Act 1989 s17/s47) or Wales (SSWBA
   2014 s21). The responsible council is the placing council while a looked-after period is open, otherwise the
   child's home council (a district's county council); the home police force is the force covering it.

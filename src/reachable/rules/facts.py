@@ -78,7 +78,7 @@ class ChildState:
     # Read ahead for a whole chunk; `_markers` stays None until a rule consults them (firings record that).
     known_markers: set[str] | None = field(default=None, repr=False)
     locked: bool = field(default=False, repr=False)
-    ahead: Any = field(default=None, repr=False)  # the chunk's deferred reads (engine.ChunkAhead), if any
+    ahead: Any = field(default=None, repr=False)  # the chunk's reads and pending writes (chunk.Chunk), if any
 
     @property
     def history(self) -> list[EventOut]:
@@ -96,8 +96,9 @@ class ChildState:
     def marker_codes(self) -> set[str]:
         """The child's active marker codes, read on first use (few rules need them)."""
         if self._markers is None:
-            if self.known_markers is None and self.ahead is not None:
-                self.ahead.read_markers()  # the first child to need them reads every child's at once
+            if self.ahead is not None:  # the chunk reads every child's at once and keeps them up to date
+                self._markers = set(self.ahead.marker_codes(self.child_id))
+                return self._markers
             known = self.known_markers
             self._markers = set(known) if known is not None else markers.active_codes(self.session,
                                                                                        child_id=self.child_id)
@@ -112,13 +113,16 @@ def load_child(session: Session, *, child_id: int, kinds: Sequence[str] | None =
                       home_area_code=child.home_area_code, session=session, record_ids=record_ids, kinds=kinds)
 
 
-def load_children(session: Session, *, child_ids: Sequence[int],
-                  kinds: Sequence[str] | None = None) -> dict[int, ChildState]:
-    """Many children's summaries and chronologies in a few queries (what load_child reads)."""
+def load_children(session: Session, *, child_ids: Sequence[int], kinds: Sequence[str] | None = None,
+                  until: datetime | None = None) -> dict[int, ChildState]:
+    """Many children's summaries and chronologies in a few queries (what load_child reads).
+
+    With `until` (the chunk's latest event), later events are not read: rules look back from each event only.
+    """
     children = identity.get_children(session, child_ids=child_ids)
     record_ids = identity.record_ids_for_children(session, child_ids=child_ids)
     by_record = records.events_by_record(session, source_record_ids=[r for ids in record_ids.values() for r in ids],
-                                         kinds=kinds)
+                                         kinds=kinds, until=until)
     states: dict[int, ChildState] = {}
     for child_id in dict.fromkeys(child_ids):
         child, ids = children[child_id], record_ids[child_id]
@@ -148,22 +152,14 @@ class EventFacts:
     """The facts about one event that conditions, templates, owners and reasons use (computed lazily)."""
 
     def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState,
-                 source_records: Mapping[int, Any] | None = None, owners: dict[str, Any] | None = None) -> None:
+                 source_records: Mapping[int, Any] | None = None) -> None:
         """Wrap a stored event (ORM row), the agency that recorded it and the child's state.
 
-        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them;
-        `owners` shares owning agencies looked up by code across a whole run's events.
+        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them.
         """
         self.session, self.event, self.agency, self.state = session, event, agency, state
         self.source_records = source_records
         self.payload: dict[str, Any] = dict(event.payload or {})
-        self._agencies: dict[str, Any] = owners if owners is not None else {}
-
-    def agency_for(self, code: str, load: Callable[[], Any]) -> Any:
-        """An owning agency by code, looked up once per event (or run) however many tasks it gets."""
-        if code not in self._agencies:
-            self._agencies[code] = load()
-        return self._agencies[code]
 
     @property
     def at(self) -> datetime:
@@ -247,14 +243,10 @@ class EventFacts:
         """The value of a named fact (None when unknown)."""
         if fact.startswith("payload."):
             return self.payload.get(fact[8:])
-        simple: dict[str, Any] = {
-            "event.kind": self.event.kind, "event.role": self.event.person_role,
-            "event.agency_kind": self.agency.kind, "event.area_code": self.event_area,
-            "child.sex": self.state.sex, "child.home_country": self.country,
-            "child.markers": sorted(self.state.marker_codes),
-        }
-        if fact in simple:
-            return simple[fact]
+        if fact in SIMPLE_FACTS:
+            return SIMPLE_FACTS[fact](self)
+        if fact == "child.markers":  # only now: the markers are a query (for the whole chunk)
+            return sorted(self.state.marker_codes)
         if fact == "event.outside_home_area":
             return self.outside_home_area
         if fact == "child.age":
@@ -287,19 +279,20 @@ class EventFacts:
         return f"{info.name} ({area_code})" if info else area_code
 
     def template(self, count: int | None = None) -> dict[str, str]:
-        """The values task titles and details may use."""
-        return {
-            "child": self.state.reference, "event_kind": self.event.kind.replace("_", " "),
-            "event_time": f"{self.at:%d/%m/%Y %H:%M} UTC", "event_agency": self.agency.name,
-            "event_agency_code": self.agency.code, "event_area": self.names(self.event_area),
-            "place": self.event.place or self.payload.get("found_location") or "place not recorded",
-            "home_area": self.names(self.home_area), "home_police": self.names(self.home_police),
-            "nrm_status": self.nrm_status(),
-            "offence": str(self.payload.get("offence_category", "")).replace("_", " "),
-            "episode": str(self.payload.get("episode_ref") or "not given"), "count": str(count or ""),
-            "markers": ", ".join(sorted(self.state.marker_codes)) or "none",
-            "age": str(self.age) if self.age is not None else "unknown",
-        }
+        """The values task titles and details may use, each worked out only when a text uses it."""
+        return LazyValues({
+            "child": lambda: self.state.reference, "event_kind": lambda: self.event.kind.replace("_", " "),
+            "event_time": lambda: f"{self.at:%d/%m/%Y %H:%M} UTC", "event_agency": lambda: self.agency.name,
+            "event_agency_code": lambda: self.agency.code, "event_area": lambda: self.names(self.event_area),
+            "place": lambda: self.event.place or self.payload.get("found_location") or "place not recorded",
+            "home_area": lambda: self.names(self.home_area), "home_police": lambda: self.names(self.home_police),
+            "nrm_status": self.nrm_status,
+            "offence": lambda: str(self.payload.get("offence_category", "")).replace("_", " "),
+            "episode": lambda: str(self.payload.get("episode_ref") or "not given"), "count": lambda: str(count or ""),
+            # Markers are read only for a text that names them (reading them is a query for a chunk's children).
+            "markers": lambda: ", ".join(sorted(self.state.marker_codes)) or "none",
+            "age": lambda: str(self.age) if self.age is not None else "unknown",
+        })
 
     def snapshot(self) -> dict[str, Any]:
         """The facts a firing stores beside its reason, so the decision can be explained later."""
@@ -308,6 +301,28 @@ class EventFacts:
                 "looked_after": self.is_open("looked_after"),
                 "markers": sorted(self.state._markers) if self.state._markers is not None else "not consulted",
                 "event_agency": self.agency.code, "role": self.event.person_role}
+
+
+SIMPLE_FACTS: dict[str, Callable[[EventFacts], Any]] = {
+    "event.kind": lambda facts: facts.event.kind, "event.role": lambda facts: facts.event.person_role,
+    "event.agency_kind": lambda facts: facts.agency.kind, "event.area_code": lambda facts: facts.event_area,
+    "child.sex": lambda facts: facts.state.sex, "child.home_country": lambda facts: facts.country,
+}
+
+
+class LazyValues(dict[str, str]):
+    """Template values computed on first use (str.format_map asks only for the fields a text names)."""
+
+    def __init__(self, makers: dict[str, Callable[[], str]]) -> None:
+        """Values from their makers."""
+        super().__init__()
+        self.makers = makers
+
+    def __missing__(self, key: str) -> str:
+        """Work a value out once; an unknown field is a KeyError as with a plain dict."""
+        value = self.makers[key]()
+        self[key] = value
+        return value
 
 
 def distinct_incidents(events: list[EventOut]) -> list[list[EventOut]]:

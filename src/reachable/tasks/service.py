@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from reachable.common.dates import add_working_days, utcnow
 from reachable.common.errors import Conflict, FieldError, InputRejected, NotFound
-from reachable.db.dialect import insert_ignoring_conflicts
+from reachable.db.dialect import insert_or_ignore
 from reachable.tasks.models import Task
 from reachable.tasks.schemas import Outcome, TaskCounts, TaskSpec
 
@@ -39,11 +40,99 @@ def create_task_id(session: Session, *, spec: TaskSpec, at: datetime) -> int | N
     values["created_at"] = at
     # Insert-or-ignore rather than check-then-insert: two ingests racing on one incident still make one task.
     table = cast(Table, Task.__table__)
-    statement = insert_ignoring_conflicts(session, table, ["dedupe_key"])
+    statement = insert_or_ignore(table, ["dedupe_key"])
     # RETURNING tells both databases apart reliably: no row back means the key already existed. The values go
     # as parameters so one compiled statement serves every task.
     inserted: int | None = session.execute(statement.returning(table.c.id), values).scalar()
     return inserted
+
+
+@dataclass
+class PendingTask:
+    """A task to be inserted when its chunk is written (its id is known after `TaskBook.write`)."""
+
+    values: dict[str, Any]
+    id: int | None = None
+    dropped: bool = False  # the firing that asked for it turned out to be recorded already: insert nothing
+
+
+class TaskBook:
+    """One ingest chunk's tasks: new tasks and closures held in memory (later events of the chunk see them), then
+    written in one insert; the children's open tasks are read once, when some rule first closes tasks."""
+
+    def __init__(self, session: Session, *, child_ids: Sequence[int]) -> None:
+        """A book for these children (nothing read yet)."""
+        self.session, self.child_ids = session, sorted(set(child_ids))
+        self.pending: list[PendingTask] = []
+        self.keys: set[str] = set()
+        self._open: dict[tuple[str, ...], dict[int, list[Task]]] = {}
+
+    def add(self, *, spec: TaskSpec, at: datetime) -> PendingTask | None:
+        """Queue a task under its dedupe key; a key already queued in this chunk queues nothing (None)."""
+        if spec.dedupe_key is None:
+            raise ValueError("a task queued in a book needs a dedupe key (replays must not duplicate it)")
+        if spec.dedupe_key in self.keys:
+            return None
+        self.keys.add(spec.dedupe_key)
+        values = spec.model_dump()
+        values.update(created_at=at, status="open", outcome=None, outcome_reason=None, closed_by=None,
+                      closed_at=None)
+        pending = PendingTask(values)
+        self.pending.append(pending)
+        return pending
+
+    def _open_tasks(self, child_id: int, rule_ids: Sequence[str]) -> list[Task]:
+        """The child's open stored tasks of these rules, soonest due first (read for every child of the chunk at
+        once, per set of rules: closing rules name one or two rules, and only their tasks are read)."""
+        wanted = tuple(sorted(set(rule_ids)))
+        if wanted not in self._open:
+            found: dict[int, list[Task]] = {}
+            for start in range(0, len(self.child_ids), 1000):
+                query = (select(Task).where(Task.child_id.in_(self.child_ids[start:start + 1000]),
+                                            Task.status == "open", Task.rule_id.in_(wanted))
+                         .order_by(Task.due_at.is_(None), Task.due_at, Task.id))
+                for task in self.session.scalars(query):
+                    found.setdefault(cast(int, task.child_id), []).append(task)
+            self._open[wanted] = found
+        return self._open[wanted].get(child_id, [])
+
+    def close_matching(self, *, child_id: int, rule_ids: Sequence[str], outcome: Outcome, reason: str, by: str,
+                       at: datetime, match: dict[str, str] | None = None) -> list[Task | PendingTask]:
+        """What `close_matching` does, over stored open tasks and those queued earlier in the chunk."""
+        closed: list[Task | PendingTask] = []
+        status = CLOSED_STATUS.get(outcome, "done")
+        for task in self._open_tasks(child_id, rule_ids):
+            if task.status != "open" or task.rule_id not in rule_ids or task.manager_only:
+                continue
+            facts = task.evidence.get("match", {})
+            if match and any(facts.get(key) not in (None, value) for key, value in match.items()):
+                continue
+            task.status, task.outcome, task.outcome_reason, task.closed_by, task.closed_at = (
+                status, outcome, reason, by, at)
+            closed.append(task)
+        for pending in self.pending:
+            values = pending.values
+            if (values["child_id"] != child_id or values["status"] != "open" or values["rule_id"] not in rule_ids
+                    or values["manager_only"]):
+                continue
+            facts = values["evidence"].get("match", {})
+            if match and any(facts.get(key) not in (None, value) for key, value in match.items()):
+                continue
+            values.update(status=status, outcome=outcome, outcome_reason=reason, closed_by=by, closed_at=at)
+            closed.append(pending)
+        return closed
+
+    def write(self) -> None:
+        """Insert the queued tasks in one statement; a dedupe key already stored inserts nothing (id stays None)."""
+        wanted = [pending for pending in self.pending if not pending.dropped]
+        self.pending, self.keys = [], set()
+        if not wanted:
+            return
+        table = cast(Table, Task.__table__)
+        statement = insert_or_ignore(table, ["dedupe_key"]).returning(table.c.id, table.c.dedupe_key)
+        ids = {key: task_id for task_id, key in self.session.execute(statement, [p.values for p in wanted])}
+        for pending in wanted:
+            pending.id = ids.pop(pending.values["dedupe_key"], None)
 
 
 def get_task(session: Session, *, task_id: int) -> Task:
