@@ -1,11 +1,13 @@
 """Benchmark the full Counting Lives return (issue 10: 1,000,000 children / 5,000,000 events in <= 10 s) on SQLite
 and PostgreSQL, against the naive approach of loading the period's events into Python, measured in the same run.
 
-Usage: python -m bench.bench_reports --scale smoke|full [--children N] [--events N] [--postgres URL] [--no-naive]
+Usage: python -m bench.bench_reports --scale smoke|medium|full [--children N] [--events N] [--postgres URL]
+[--no-naive] [--store-dir DIR [--reuse]] [--only sqlite|postgresql]
 The synthetic store is inserted directly (bulk SQL, not the pipeline): children with a police and a council record
 each, events of every kind over three financial years, markers, rule tasks and risk assessments. "Full return" =
 `reports.service.build_return(area=all, 2022-04-01..2025-03-31, by year)` including tables; the naive baseline
 loads every event of the period joined to its child into Python and computes just five of the figures.
+"Area dashboard" = `reports.service.area_dashboard` for the council with most children, one financial year.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import tempfile
 import time
 from collections import defaultdict
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.schema import CreateIndex
 
 from reachable.areas import service as areas
 from reachable.db.engine import make_engine
@@ -29,8 +33,10 @@ from reachable.db.registry import metadata
 from reachable.db.uow import session_factory
 from reachable.reports import service
 
-SCALES = {"smoke": (2_000, 10_000), "full": (1_000_000, 5_000_000)}
+SCALES = {"smoke": (2_000, 10_000), "medium": (100_000, 500_000), "full": (1_000_000, 5_000_000)}
 TARGET_SECONDS = 10.0
+DASHBOARD_TARGET_SECONDS = 1.0
+DASHBOARD_YEAR = (date(2024, 4, 1), date(2025, 3, 31))
 PG_URL = os.environ.get("REACHABLE_BENCH_REPORTS_POSTGRES_URL",
                         "postgresql://postgres@127.0.0.1:5432/reachable_bench_reports")
 START, END = date(2022, 4, 1), date(2025, 3, 31)
@@ -83,7 +89,8 @@ def generate(children: int, events: int, seed: int, dialect: str, councils: list
     rng = random.Random(seed)
     now = _stamp(datetime(2025, 4, 1, tzinfo=UTC), dialect)
     forces = sorted({force for _, force in councils})
-    agency_rows, agency_id = [], {}
+    agency_rows: list[tuple[Any, ...]] = []
+    agency_id: dict[str, int] = {}
     for code, kind, area in ([(f"POL-{f}", "police", f) for f in forces]
                              + [(f"CSC-{c}", "childrens_social_care", c) for c, _ in councils]
                              + [("NRM-SCA", "nrm_competent_authority", None)]):
@@ -177,6 +184,11 @@ def build_store(engine: Engine, children: int, events: int, seed: int = 10) -> f
         councils = [(a.code, a.police_force_code) for a in areas.list_areas(session)
                     if a.police_force_code and a.kind != "police_force"]
     data = generate(children, events, seed, engine.dialect.name, sorted(councils))
+    # Indexes are built once after the rows are in (as a bulk load would), not maintained row by row.
+    indexes = [index for table in TABLES for index in meta.tables[table].indexes]
+    with engine.begin() as connection:
+        for index in indexes:
+            index.drop(connection)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -192,6 +204,9 @@ def build_store(engine: Engine, children: int, events: int, seed: int = 10) -> f
                 marks = ", ".join("?" for _ in columns)
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
         raw.commit()
+        for index in indexes:
+            cursor.execute(str(CreateIndex(index).compile(engine)))
+        raw.commit()
         cursor.execute("ANALYZE")
         raw.commit()
     finally:
@@ -199,19 +214,25 @@ def build_store(engine: Engine, children: int, events: int, seed: int = 10) -> f
     return time.perf_counter() - started
 
 
-def full_return(engine: Engine) -> tuple[float, int]:
-    """Seconds for the whole national return (cells, suppression-free, tables), and the number of figures."""
+def _cpu() -> float:
+    """This process's CPU seconds (SQLite works in-process, so this is its share on a shared machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def full_return(engine: Engine) -> tuple[float, int, float]:
+    """Seconds for the whole national return (cells, suppression-free, tables), its figures and CPU seconds."""
     with session_factory(engine)() as session:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         ret = service.build_return(session, area="all", start=START, end=END, by_year=True)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
         session.rollback()
-    return seconds, len(ret.cells)
+    return seconds, len(ret.cells), cpu
 
 
-def naive(engine: Engine) -> tuple[float, dict[str, int]]:
+def naive(engine: Engine) -> tuple[float, dict[str, int], float]:
     """The naive way: load the period's events with their child into Python and count five figures there."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     sql = text("SELECT e.kind, e.occurred_at, e.payload, l.child_id, s.dob, s.sex FROM events e "
                "JOIN source_records s ON s.id = e.source_record_id "
                "JOIN record_links l ON l.source_record_id = e.source_record_id AND l.ended_at IS NULL "
@@ -233,7 +254,7 @@ def naive(engine: Engine) -> tuple[float, dict[str, int]]:
                 counts[f"pwits_children {year} {sex}"].add(child)
             elif kind == "stop_search" and 10 <= age <= 17:
                 counts[f"stop_searches {year}"].add(when)
-    return time.perf_counter() - started, {key: len(value) for key, value in counts.items()}
+    return time.perf_counter() - started, {key: len(value) for key, value in counts.items()}, _cpu() - cpu
 
 
 def _postgres(url: str) -> Engine | None:
@@ -252,27 +273,66 @@ def _postgres(url: str) -> Engine | None:
         return None
 
 
+def _store_is_built(engine: Engine, events: int) -> bool:
+    """Whether a kept store already holds a synthetic world of this size (for --reuse)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM events")).scalar() == events
+    except Exception:  # no tables yet
+        return False
+
+
+def dashboard(engine: Engine) -> tuple[float, int, str, float]:
+    """Seconds for one council's published figures for one year (what the area dashboard shows)."""
+    with session_factory(engine)() as session:
+        area = session.execute(text("SELECT home_area_code FROM children GROUP BY home_area_code "
+                                    "ORDER BY count(*) DESC, home_area_code LIMIT 1")).scalar_one()
+        session.rollback()
+        started, cpu = time.perf_counter(), _cpu()
+        cells = service.area_dashboard(session, area=area, start=DASHBOARD_YEAR[0], end=DASHBOARD_YEAR[1])
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+        session.rollback()
+    return seconds, len(cells), str(area), cpu
+
+
 def run(scale: str, *, children: int | None = None, events: int | None = None, postgres: str = PG_URL,
-        with_naive: bool = True) -> list[dict[str, Any]]:
-    """Figures for both databases at a scale."""
+        with_naive: bool = True, store_dir: str | None = None, reuse: bool = False,
+        only: str | None = None) -> list[dict[str, Any]]:
+    """Figures for both databases at a scale (stores in a temporary folder unless `store_dir` keeps them)."""
     default_children, default_events = SCALES[scale]
     children, events = children or default_children, events or default_events
     figures: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        engines = [("sqlite", make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"))]
-        pg = _postgres(postgres)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(store_dir or temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        engines = []
+        if only in (None, "sqlite"):
+            engines.append(("sqlite", make_engine(f"sqlite:///{folder / f'bench-reports-{children}-{events}.db'}")))
+        pg = _postgres(postgres) if only in (None, "postgresql") else None
         if pg is not None:
             engines.append(("postgresql", pg))
         for name, engine in engines:
-            load_seconds = build_store(engine, children, events)
-            seconds, cells = full_return(engine)
-            baseline, found = naive(engine) if with_naive else (None, {})
-            note = (f"{children:,} children, {events:,} events, {cells:,} figures; store built in "
-                    f"{load_seconds:.0f}s; naive computes only {len(found)} of them")
+            kept = reuse and _store_is_built(engine, events)
+            load_seconds = None if kept else build_store(engine, children, events)
+            seconds, cells, cpu = full_return(engine)
+            baseline, found, naive_cpu = naive(engine) if with_naive else (None, {}, None)
+            built = "kept store reused" if load_seconds is None else f"store built in {load_seconds:.0f}s"
+            note = (f"{children:,} children, {events:,} events, {cells:,} figures; {built} (not timed in the "
+                    f"return); naive computes only {len(found)} of them")
             figures.append({"name": f"counting-lives full return ({name})", "value": round(seconds, 2),
                             "unit": "s", "target": f"<= {TARGET_SECONDS:g}",
                             "baseline": None if baseline is None else round(baseline, 2),
-                            "ratio": None if baseline is None else round(baseline / seconds, 2), "note": note})
+                            "ratio": None if baseline is None else round(baseline / seconds, 2), "note": note,
+                            "store_build_s": None if load_seconds is None else round(load_seconds, 1),
+                            "client_cpu_s": round(cpu, 2),
+                            "naive_client_cpu_s": None if naive_cpu is None else round(naive_cpu, 2),
+                            "load_average": os.getloadavg()[0]})
+            one, dash_cells, area, dash_cpu = dashboard(engine)
+            figures.append({"name": f"counting-lives area dashboard ({name})", "value": round(one, 2), "unit": "s",
+                            "target": f"<= {DASHBOARD_TARGET_SECONDS:g}", "baseline": None, "ratio": None,
+                            "note": f"council {area}, {DASHBOARD_YEAR[0]} to {DASHBOARD_YEAR[1]}, published, "
+                                    f"{dash_cells} figures", "client_cpu_s": round(dash_cpu, 2),
+                            "load_average": os.getloadavg()[0]})
             engine.dispose()
     return figures
 
@@ -285,10 +345,13 @@ def main() -> None:
     parser.add_argument("--events", type=int)
     parser.add_argument("--postgres", default=PG_URL)
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--store-dir", help="keep the SQLite store here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="reuse kept stores of the same size if present")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="measure one database")
     args = parser.parse_args()
     for figure in run(args.scale, children=args.children, events=args.events, postgres=args.postgres,
-                      with_naive=not args.no_naive):
-        print(json.dumps(figure))
+                      with_naive=not args.no_naive, store_dir=args.store_dir, reuse=args.reuse, only=args.only):
+        print(json.dumps(figure), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,26 @@ table, then aggregating that table for every breakdown, keeps a national return 
 
 from __future__ import annotations
 
-import statistics as pystats
+import math
 from collections import defaultdict
 from itertools import product
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, insert, literal, null, select, text
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -20,11 +34,14 @@ from reachable.reports.schemas import ALL, Cell
 from reachable.reports.scope import ReportContext
 
 MAX_DIMS = 10
+SMALL_BASE = 2000  # rows below which a shared intermediate table is neither indexed nor analysed
 FACTS = Table(
     "report_facts", MetaData(),
     Column("stat", String(60)), Column("unit", Integer), Column("child", Integer), Column("period", String(40)),
     Column("area", String(16)), Column("force", String(16)), Column("agency", Integer), Column("value", Float),
     *(Column(f"d{i}", String(40)) for i in range(MAX_DIMS)),
+    # Every breakdown reads one statistic's rows: without this each GROUP BY scanned every statistic's facts.
+    Index("report_facts_stat", "stat"),
     prefixes=["TEMPORARY"],
 )
 FACT_COLUMNS = ("unit", "child", "period", "area", "force", "agency", "value")
@@ -62,15 +79,22 @@ class Bases:
         self.session = session
         self.made: dict[str, Table] = {}
 
-    def get(self, name: str, query: Any) -> Table:
-        """The rows of `query` in a temporary table named after `name`, made on first use."""
+    def get(self, name: str, query: Any, index: tuple[str, ...] = ()) -> Table:
+        """The rows of `query` in a temporary table named after `name`, made on first use (indexed on `index`)."""
         if name not in self.made:
             sub = query.subquery()
             columns = [Column(c.name, String(200) if isinstance(c.type, NullType) else c.type) for c in sub.c]
             made = Table(f"report_base_{name}", MetaData(), *columns, prefixes=["TEMPORARY"])
             self.session.execute(text(f"DROP TABLE IF EXISTS {made.name}"))
             made.create(self.session.connection())
-            self.session.execute(insert(made).from_select([c.name for c in sub.c], select(*sub.c)))
+            result = self.session.execute(insert(made).from_select([c.name for c in sub.c], select(*sub.c)))
+            # A few rows (one area's return) need neither: their cost would be most of a small report's time.
+            if getattr(result, "rowcount", -1) >= SMALL_BASE or getattr(result, "rowcount", -1) < 0:
+                if index:
+                    # Built after the rows are in (cheaper than maintaining it row by row); later joins probe it.
+                    Index(f"{made.name}_ix", *(made.c[column] for column in index)).create(self.session.connection())
+                # Statistics, so the planner knows the size (PostgreSQL never analyses temporary tables itself).
+                self.session.execute(text(f"ANALYZE {made.name}"))
             self.made[name] = made
         return self.made[name]
 
@@ -158,15 +182,29 @@ def _value_cells(statistic: Statistic, ctx: ReportContext, label: str | None, gr
         period, rest = key[0], list(key[1:])
         area = str(rest.pop(0)) if label is None else label
         dims = {name: str(value) for name, value in zip(grouping, rest, strict=True)}
-        expanded = [value for value, count in pairs for _ in range(count)]
-        n = len(expanded)
+        n = sum(count for _, count in pairs)
         common = {"statistic": statistic.id, "area": area, "period": str(period), "dims": dims}
         cells.append(Cell(**common, measure="count", value=float(n)))
-        cells.append(Cell(**common, measure="mean", value=round(pystats.fmean(expanded), 2) if n else None,
-                          base=float(n)))
-        cells.append(Cell(**common, measure="median", value=float(pystats.median(expanded)) if n else None,
-                          base=float(n)))
+        cells.append(Cell(**common, measure="mean", value=round(math.fsum(v * c for v, c in pairs) / n, 2) if n
+                          else None, base=float(n)))
+        cells.append(Cell(**common, measure="median", value=_median(pairs, n) if n else None, base=float(n)))
     return cells
+
+
+def _median(pairs: list[tuple[float, int]], n: int) -> float:
+    """The median of values given as (value, count) pairs, without expanding them (as statistics.median)."""
+    ordered = sorted(pairs)
+    wanted = {(n - 1) // 2, n // 2}
+    found: dict[int, float] = {}
+    seen = 0
+    for value, count in ordered:
+        for position in wanted:
+            if seen <= position < seen + count:
+                found[position] = value
+        seen += count
+        if len(found) == len(wanted):
+            break
+    return float((found[(n - 1) // 2] + found[n // 2]) / 2)
 
 
 def ratio_cells(statistic: Statistic, cells_by_stat: dict[str, list[Cell]]) -> list[Cell]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.errors import FieldError, InputRejected
+from reachable.db import dialect
 from reachable.reports import facts, registry, suppression, tables
 from reachable.reports.registry import Statistic
 from reachable.reports.schemas import (
@@ -75,6 +76,7 @@ def compute_cells(session: Session, *, ctx: ReportContext, statistic_ids: list[s
         for needed in _inputs(statistic, everything):
             counted[needed.id] = needed
     by_stat: dict[str, list[Cell]] = {}
+    dialect.tune_for_analytics(session)
     facts.open_facts(session)
     bases = facts.Bases(session)
     ctx = replace(ctx, bases=bases)
@@ -144,6 +146,22 @@ def missing_data_flags(ret: ReturnOut) -> list[str]:
         if item.area == ret.area and item.missing_kinds:
             missing[", ".join(item.missing_kinds)].append(item.statistic)
     return [f"{ret.area}: no data from {kinds} for {', '.join(sorted(stats))}" for kinds, stats in missing.items()]
+
+
+def area_dashboard(session: Session, *, area: str, start: date, end: date,
+                   statistic_ids: list[str] | None = None) -> list[Cell]:
+    """Published figures for one area and period (the area dashboard): every statistic, or those named.
+
+    Suppressed exactly as in that area's published return (ratios with their inputs), so the dashboard
+    and the export show the same numbers.
+    """
+    ctx = make_context(session, area=area, start=start, end=end)
+    everything = registry.load()
+    wanted = statistic_ids or list(everything)
+    needed = {s.id for i in wanted for s in [everything[i], *_inputs(registry.get(i), everything)]}
+    cells, _ = compute_cells(session, ctx=ctx, statistic_ids=sorted(needed))
+    keep = set(wanted)
+    return [c for c in suppression.suppress(cells, everything) if c.statistic in keep]
 
 
 def statistic_cells(session: Session, *, statistic_id: str, area: str, start: date, end: date,

@@ -122,17 +122,6 @@ def sex_group(value: Any) -> ColumnElement[str]:
     return case((value.in_(("M", "F")), value), else_=literal("U"))
 
 
-def marker_at(child_id: Any, at: Any, flag: str) -> ColumnElement[bool]:
-    """Whether the child held a (non-proposed) marker of this flag at the given time."""
-    from sqlalchemy import exists, select
-
-    codes = MARKER_CODES[flag]
-    return exists(select(literal(1)).select_from(markers).where(
-        markers.c.child_id == child_id, func.lower(markers.c.code).in_(codes),
-        markers.c.status != "proposed", markers.c.set_at <= at,
-        (markers.c.ended_at.is_(None)) | (markers.c.ended_at > at)))
-
-
 def yes_no(condition: ColumnElement[bool]) -> ColumnElement[str]:
     """'yes' / 'no' from a condition (dimension values are text)."""
     return case((condition, literal("yes")), else_=literal("no"))

@@ -9,7 +9,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from reachable.reports import sources as src
 from reachable.reports.registry import Statistic, register
-from reachable.reports.scope import ReportContext, area_filter, area_key, event_view, period_of
+from reachable.reports.scope import (
+    ReportContext,
+    area_filter,
+    area_key,
+    child_events,
+    event_view,
+    for_area,
+    period_of,
+)
 
 SETTINGS = ("home", "care")
 SEXES = ("M", "F", "U")
@@ -64,7 +72,7 @@ def found(ctx: ReportContext) -> Any:
     rows = (select(v.child.label("child"), _key(v, fallback=False).label("key"), v.e.c.occurred_at.label("at"),
                    _flag(outside_council).label("out_la"), _flag(outside_force).label("out_force"))
             .select_from(v.from_.outerjoin(place, place.c.code == found_code))
-            .where(v.base, v.e.c.occurred_at >= ctx.start_at).subquery("found_rows"))
+            .where(v.base, v.e.c.occurred_at >= ctx.start_at, for_area(ctx, v.child)).subquery("found_rows"))
     # Grouping on a labelled subquery column: PostgreSQL cannot match JSON expressions with bound keys.
     return ctx.base("missing_found", select(rows.c.child, rows.c.key, func.min(rows.c.at).label("found_at"),
                                             func.max(rows.c.out_la).label("out_la"),
@@ -74,9 +82,9 @@ def found(ctx: ReportContext) -> Any:
 
 def interviews(ctx: ReportContext, kind: str, name: str) -> Any:
     """Per child and episode key: the first interview event of a kind (accepted ones only for acceptance)."""
-    v = event_view(ctx, (kind,), name=name, in_period=False)
+    v = child_events((kind,), name=name)
     query = (select(v.child.label("child"), _key(v, fallback=False).label("key"), v.e.c.occurred_at.label("at"))
-             .select_from(v.from_).where(v.base, v.e.c.occurred_at >= ctx.start_at))
+             .select_from(v.from_).where(v.base, v.e.c.occurred_at >= ctx.start_at, for_area(ctx, v.child)))
     if kind == "return_interview_accepted":
         query = query.where(func.coalesce(v.e.c.payload["accepted"].as_boolean(), True))
     rows = query.subquery(f"{name}_rows")

@@ -9,7 +9,7 @@ from sqlalchemy import Float, and_, case, cast, extract, func, literal, null, se
 
 from reachable.reports import sources as src
 from reachable.reports.registry import Statistic, register
-from reachable.reports.scope import ReportContext, area_filter, area_key, event_view, period_of
+from reachable.reports.scope import ReportContext, area_filter, area_key, child_events, event_view, period_of
 from reachable.reports.stats_police import NATIONALITY, RESIDENCE, SEXES, YES_NO, residence
 
 TYPES = ("criminal", "sexual", "labour", "domestic_servitude", "unknown")
@@ -37,15 +37,20 @@ def referrals(ctx: ReportContext) -> Any:
             .where(v.base, area_filter(ctx, v, "event"), v.dob.is_not(None), age < 18))
 
 
-def decisions(ctx: ReportContext, stage: str) -> Any:
-    """Per referral_ref: the decision outcome (positive if any) and the epoch second of the first decision."""
-    v = event_view(ctx, (STAGES[stage],), name=f"{stage}d", in_period=False)
+def decisions(ctx: ReportContext, stage: str, refs: Any = None) -> Any:
+    """Per referral_ref (of `refs` if given): the outcome (positive if any) and the first decision's epoch."""
+    v = child_events((STAGES[stage],), name=f"{stage}d")
     decided_on = src.payload_text(v.e, "decided_on")
     epoch = case((decided_on.is_not(None), cast(extract("epoch", func.date(decided_on)), Float)),
                  else_=cast(extract("epoch", v.e.c.occurred_at), Float))
-    rows = (select(src.payload_text(v.e, "referral_ref").label("ref"),
-                   src.payload_text(v.e, "outcome").label("outcome"), epoch.label("epoch"))
-            .select_from(v.from_).where(v.base, v.e.c.occurred_at < ctx.end_at).subquery(f"{stage}_rows"))
+    query = (select(src.payload_text(v.e, "referral_ref").label("ref"),
+                    src.payload_text(v.e, "outcome").label("outcome"), epoch.label("epoch"))
+             .select_from(v.from_).where(v.base, v.e.c.occurred_at < ctx.end_at))
+    if refs is not None:
+        # Only the report's referrals can match: filtering first lets PostgreSQL join those few decisions to
+        # their links by index instead of hashing every record link.
+        query = query.where(src.payload_text(v.e, "referral_ref").in_(refs))
+    rows = query.subquery(f"{stage}_rows")
     return ctx.base(f"nrm_{stage}_decisions", select(rows.c.ref, func.max(rows.c.outcome).label("outcome"),
                                                      func.min(rows.c.epoch).label("epoch")).group_by(rows.c.ref))
 
@@ -53,7 +58,7 @@ def decisions(ctx: ReportContext, stage: str) -> Any:
 def _decided(ctx: ReportContext, *, stage: str, days: bool) -> Any:
     """Facts: referrals made in the period with a decision at this stage (value: days to decision)."""
     ref = ctx.base("nrm_referrals", referrals(ctx))
-    dec = decisions(ctx, stage)
+    dec = decisions(ctx, stage, refs=select(ref.c.ref).where(ref.c.ref.is_not(None)))
     referred_day = func.floor(cast(extract("epoch", ref.c.referred_at), Float) / 86400.0)
     value = (func.floor(dec.c.epoch / 86400.0) - referred_day) if days else cast(null(), Float)
     return (select(ref.c.unit, ref.c.child, ref.c.period, ref.c.area, ref.c.force, ref.c.agency,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import case, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 
 from reachable.reports import sources as src
 from reachable.reports.registry import Statistic, register
@@ -42,13 +42,24 @@ def _arrest_rows(ctx: ReportContext) -> Any:
     """Class A possession / PWITS arrests of 10–17s with nationality and markers at the time (made once)."""
     v, query = _base(ctx, "arrest", "ar")
     offence = src.payload_text(v.e, "offence_category")
-    markers = {f"marker_{flag}": src.yes_no(src.marker_at(v.child, v.e.c.occurred_at, flag)) for flag in FLAGS}
-    any_marker = src.yes_no(or_(*(src.marker_at(v.child, v.e.c.occurred_at, flag) for flag in FLAGS)))
-    return ctx.base("arrests", query.add_columns(
-        v.e.c.id.label("event"), offence.label("offence"),
+    rows = ctx.base("arrest_rows", query.add_columns(
+        v.e.c.id.label("event"), v.e.c.occurred_at.label("at"), offence.label("offence"),
         src.nationality_group(v.s.c.nationality).label("nationality"),
-        *(column.label(name) for name, column in markers.items()), any_marker.label("marker_any"),
-    ).where(offence.in_(OFFENCES)))
+    ).where(offence.in_(OFFENCES)), index=("child",))
+    # Markers held at each arrest, as one join and GROUP BY (not a lookup per arrest and flag).
+    m = src.markers
+    code = func.lower(m.c.code)
+    held = (select(rows.c.event, *(func.max(case((code.in_(src.MARKER_CODES[flag]), 1), else_=0)).label(flag)
+                                   for flag in FLAGS))
+            .select_from(rows.join(m, m.c.child_id == rows.c.child))
+            .where(code.in_([c for flag in FLAGS for c in src.MARKER_CODES[flag]]), m.c.status != "proposed",
+                   m.c.set_at <= rows.c.at, m.c.ended_at.is_(None) | (m.c.ended_at > rows.c.at))
+            .group_by(rows.c.event).subquery("arrest_markers"))
+    flags = {f"marker_{flag}": src.yes_no(held.c[flag] == 1) for flag in FLAGS}
+    any_marker = src.yes_no(or_(*(held.c[flag] == 1 for flag in FLAGS)))
+    return ctx.base("arrests", select(*rows.c, *(column.label(name) for name, column in flags.items()),
+                                      any_marker.label("marker_any"))
+                    .select_from(rows.outerjoin(held, held.c.event == rows.c.event)))
 
 
 def _arrests(ctx: ReportContext, *, unit: str) -> Any:

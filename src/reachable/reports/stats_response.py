@@ -12,6 +12,7 @@ from reachable.reports.scope import (
     ReportContext,
     child_area_filter,
     child_area_key,
+    for_area,
     in_range,
     period_of,
     window_bounds,
@@ -60,28 +61,36 @@ register(Statistic(
     denominator="reachable_moments_fired", percent=True))
 
 
+def _current(kinds: tuple[str, ...], name: str) -> tuple[Any, Any]:
+    """Current events of the kinds joined to their current record link (events alias, FROM clause)."""
+    e, link = src.events.alias(name), src.record_links.alias(f"{name}_l")
+    return e, (e.join(link, and_(link.c.source_record_id == e.c.source_record_id, link.c.ended_at.is_(None))),
+               link.c.child_id)
+
+
 def _first_responses(ctx: ReportContext) -> Any:
     """Per child whose first ever indicator fell in the range: when, their home, and the first response after."""
     # Only events and links: the cheapest join that yields each child's first indicator.
-    e, first_link = src.events.alias("fi"), src.record_links.alias("fi_l")
-    first = (select(first_link.c.child_id.label("child"), func.min(e.c.occurred_at).label("first_at"))
-             .select_from(e.join(first_link, and_(first_link.c.source_record_id == e.c.source_record_id,
-                                                  first_link.c.ended_at.is_(None))))
-             .where(e.c.kind.in_(INDICATORS), e.c.superseded_at.is_(None), e.c.occurred_at < ctx.end_at)
-             .group_by(first_link.c.child_id).subquery("first_indicator"))
-    # The first response: through the child's current links (indexed), not the full event view.
-    r, link = src.events.alias("fr"), src.record_links.alias("fr_l")
-    response = (select(func.min(r.c.occurred_at))
-                .select_from(link.join(r, r.c.source_record_id == link.c.source_record_id))
-                .where(link.c.child_id == first.c.child, link.c.ended_at.is_(None), r.c.kind.in_(RESPONSES),
-                       r.c.superseded_at.is_(None), r.c.occurred_at >= first.c.first_at,
-                       r.c.occurred_at < ctx.end_at).scalar_subquery())
+    e, (joined, child) = _current(INDICATORS, "fi")
+    first = ctx.base("first_indicator", select(child.label("child"), func.min(e.c.occurred_at).label("first_at"))
+                     .select_from(joined)
+                     .where(e.c.kind.in_(INDICATORS), e.c.superseded_at.is_(None), e.c.occurred_at < ctx.end_at,
+                            for_area(ctx, child))
+                     .group_by(child).having(func.min(e.c.occurred_at) >= ctx.start_at), index=("child",))
+    # The first response: one set-based join of responses to those children (not a lookup per child).
+    r, (joined, child) = _current(RESPONSES, "fr")
+    # Made (and analysed) on its own: joined as a subquery, PostgreSQL misjudged its size and re-ran it per child.
+    responses = ctx.base("first_response_at", select(first.c.child, func.min(r.c.occurred_at).label("response_at"))
+                         .select_from(joined.join(first, first.c.child == child))
+                         .where(r.c.kind.in_(RESPONSES), r.c.superseded_at.is_(None),
+                                r.c.occurred_at >= first.c.first_at, r.c.occurred_at < ctx.end_at)
+                         .group_by(first.c.child), index=("child",))
     c = src.children
-    return ctx.base("first_response", select(first.c.child, first.c.first_at, response.label("response_at"),
+    return ctx.base("first_response", select(first.c.child, first.c.first_at, responses.c.response_at,
                                              c.c.home_area_code.label("home"))
-                    .select_from(first.join(c, c.c.id == first.c.child))
-                    .where(first.c.first_at >= ctx.start_at, child_area_filter(ctx, c.c.home_area_code),
-                           c.c.status != "erased"))
+                    .select_from(first.join(c, c.c.id == first.c.child)
+                                 .outerjoin(responses, responses.c.child == first.c.child))
+                    .where(child_area_filter(ctx, c.c.home_area_code), c.c.status != "erased"))
 
 
 def _first_response(ctx: ReportContext, *, days: bool) -> Any:
