@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -93,3 +94,42 @@ def probe_latencies(url: str, world: synthetic.World, *, probes: int, with_model
             timings.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     return timings
+
+
+def simulated_world_store(folder: Path, *, seed: int, children: int = 30_000) -> tuple[str, Path]:
+    """The simulator's world ingested store-only into SQLite (reused when `folder` already has it), then a
+    fresh copy linked by the real path: `link run --train` (train, predict, cluster, reconcile children)."""
+    import logging
+    import shutil
+
+    from reachable import pipeline
+    from reachable.access import service as access
+    from reachable.db import migrate
+    from reachable.records.ingest.detect import expand
+    from reachable.simulate import simulate
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    world, ingested, linked = folder / "world", folder / "ingested.db", folder / "linked.db"
+    actor = access.Actor(name="bench:identity")
+    if not ingested.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (world / "truth").exists():
+            simulate(world, children=children, years=3, seed=seed)
+        url = f"sqlite:///{ingested}"
+        migrate.upgrade(url)
+        factory = session_factory(make_engine(url))
+        with unit_of_work(factory) as session:
+            areas.load_reference_areas(session)
+        sources, problems = expand([world], format="auto", agency=None)
+        with unit_of_work(factory) as session:
+            pipeline.ingest_files(session, sources=sources, actor=actor, accept_valid=True,
+                                  rejects=folder / "rejects.csv", progress=False, errors=problems, stages=[])
+    shutil.copyfile(ingested, linked)
+    url = f"sqlite:///{linked}"
+    migrate.upgrade(url)  # the reused store may predate a later migration
+    engine = make_engine(url)
+    with unit_of_work(session_factory(engine)) as session:
+        identity.train_model(session, engine="duckdb", trained_by=actor.name)
+        identity.run_linkage(session, actor=actor, engine="duckdb")
+    engine.dispose()
+    return url, world

@@ -79,3 +79,39 @@ def test_clustering_obeys_people() -> None:
     obeyed = cluster(["1", "2", "3", "4", "5"], pairs, threshold=0.99, must=[("4", "5")], cannot=[("1", "3")])
     assert obeyed["1"] == obeyed["2"] != obeyed["3"]
     assert obeyed["4"] == obeyed["5"]
+
+
+def test_council_and_postcode_area_come_from_the_record() -> None:
+    assert features.council_of("CSC-E06000020") == "E06000020"
+    assert features.council_of("HLT-W06000006") == "W06000006"
+    assert features.council_of("POL-E23000014") is None  # a police force covers several councils
+    assert features.council_of("VCS-routes-out") is None and features.council_of(None) is None
+    row = features.features({"record_id": 1, "source": "EDU-E08000025", "last_name": "Smith", "postcode": "b152tt"})
+    assert (row["area"], row["pc_area"]) == ("E08000025", "B")
+    assert features.features({"record_id": 2, "postcode": "TF10 7XT"})["pc_area"] == "TF"
+
+
+def test_one_edit_apart() -> None:
+    from reachable.identity.pyscore import within_one_edit
+
+    assert within_one_edit("mia", "ima")  # neighbours swapped
+    assert within_one_edit("ava", "aa") and within_one_edit("aa", "ava")
+    assert within_one_edit("max", "mx") and within_one_edit("leo", "lea")
+    assert not within_one_edit("isla", "ayla") and not within_one_edit("mia", "amy")
+
+
+def test_nameless_records_are_blocked_with_named_ones_of_the_same_council() -> None:
+    cin = features.features({"record_id": 1, "source": "CSC-E06000020", "dob": "2021-10-30", "sex": "M",
+                             "council_child_id": "15263529"})
+    health = features.features({"record_id": 2, "source": "HLT-E06000020", "first_name": "Jack",
+                                "last_name": "Parker", "dob": "2021-10-30", "sex": "M", "postcode": "TF3 6LB"})
+    elsewhere = features.features({"record_id": 3, "source": "HLT-E08000025", "first_name": "Jack",
+                                   "last_name": "Parker", "dob": "2021-10-30", "sex": "M"})
+    assert blocking.probe_keys(cin) & blocking.index_keys(health)
+    assert not blocking.probe_keys(cin) & blocking.index_keys(elsewhere)
+
+
+def test_names_swapped_at_the_same_address_are_compared() -> None:
+    stored = features.features({"record_id": 1, "first_name": "Maryam", "last_name": "Sharma", "postcode": "B33 7WH"})
+    swapped = features.features({"record_id": 2, "first_name": "Sharma", "last_name": "Maryam", "postcode": "B33 7WH"})
+    assert blocking.probe_keys(swapped) & blocking.index_keys(stored)

@@ -25,7 +25,7 @@ def _actor(by: str | None) -> access.Actor:
 
 @app.command("train")
 def train(engine: str = ENGINE, seed: int = typer.Option(42, help="Random seed for u sampling."),
-          auto_link: float = typer.Option(0.99, help="Match probability at or above which records link."),
+          auto_link: float = typer.Option(0.95, help="Match probability at or above which records link."),
           review: float = typer.Option(0.5, help="Match probability at or above which a pair goes to review."),
           by: str | None = typer.Option(None, help="Who trained it (default: the login name).")) -> None:
     """Train the linkage model on every stored record (no labels) and make it the active version."""

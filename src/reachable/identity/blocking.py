@@ -23,16 +23,20 @@ RULES: tuple[tuple[str, ...], ...] = (
     ("fn_canon", "ln_sdx", "dob_year"),  # date of birth mistyped within the year
     ("fn_canon", "ln_sdx", "pc_district"),  # date of birth missing or wrong year
     ("postcode", "fn_canon"),  # same home, date of birth missing
+    # Rules added later go last: a rule's position is part of its key in the stored incremental index.
+    ("postcode", "ln_sdx"),  # same home, date of birth missing, forename a nickname or misspelt
+    ("dob", "area"),  # same council: statutory returns (CIN census, SSDA903) carry no names at all
 )
 SWAPPED_DOB = "l.dob = r.dob_swapped AND l.ln_sdx = r.ln_sdx"  # day and month transposed
 # Forename and surname swapped (within the birth year: names like Ali, James or Thomas are both, so the bare
 # swap rule grows quadratically).
 SWAPPED_NAMES = "l.first_name = r.last_name AND l.last_name = r.first_name AND l.dob_year = r.dob_year"
+SWAPPED_AT_HOME = "l.first_name = r.last_name AND l.last_name = r.first_name AND l.postcode = r.postcode"
 
 
 def prediction_rules() -> list[Any]:
     """The Splink blocking rules used to generate candidate pairs for prediction."""
-    return [*(block_on(*columns) for columns in RULES), SWAPPED_DOB, SWAPPED_NAMES]
+    return [*(block_on(*columns) for columns in RULES), SWAPPED_DOB, SWAPPED_NAMES, SWAPPED_AT_HOME]
 
 
 def deterministic_rules() -> list[Any]:
@@ -56,6 +60,8 @@ def index_keys(row: Mapping[str, Any]) -> set[str]:
         keys.add(f"swd:{row['dob']}|{row['ln_sdx']}")
     if row.get("first_name") and row.get("last_name") and row.get("dob_year"):
         keys.add(f"swn:{row['first_name']}|{row['last_name']}|{row['dob_year']}")
+    if row.get("first_name") and row.get("last_name") and row.get("postcode"):
+        keys.add(f"swh:{row['first_name']}|{row['last_name']}|{row['postcode']}")
     return keys
 
 
@@ -66,4 +72,6 @@ def probe_keys(row: Mapping[str, Any]) -> set[str]:
         keys.add(f"swd:{row['dob_swapped']}|{row['ln_sdx']}")
     if row.get("first_name") and row.get("last_name") and row.get("dob_year"):
         keys.add(f"swn:{row['last_name']}|{row['first_name']}|{row['dob_year']}")
+    if row.get("first_name") and row.get("last_name") and row.get("postcode"):
+        keys.add(f"swh:{row['last_name']}|{row['first_name']}|{row['postcode']}")
     return keys

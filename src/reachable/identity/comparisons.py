@@ -12,7 +12,10 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from reachable.identity.blocking import prediction_rules
 from reachable.identity.features import IDENTIFIER_COLUMNS
 
+NO_POSTCODE = "pc_district_l IS NULL OR pc_district_r IS NULL"
 SWAPPED = "first_name_l = last_name_r AND last_name_l = first_name_r"
+# Swapped, and one of the two names also misspelt or shortened (Harry Edwards / Edwards Haz).
+HALF_SWAPPED = "first_name_l = last_name_r OR last_name_l = first_name_r"
 
 
 def _null(*columns: str) -> ComparisonLevelCreator:
@@ -22,13 +25,16 @@ def _null(*columns: str) -> ComparisonLevelCreator:
 
 
 def forename() -> cl.CustomComparison:
-    """Forenames: exact, swapped with the surname, nickname or short form, spelling, sound, loose spelling."""
+    """Forenames: exact, swapped with the surname, nickname or short form, spelling, one edit, sound, loose."""
     return cl.CustomComparison(output_column_name="forename", comparison_description="forename", comparison_levels=[
         _null("first_name"),
         cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
         cll.CustomLevel(SWAPPED, "forename and surname swapped"),
+        cll.CustomLevel(HALF_SWAPPED, "swapped, one name written differently"),
         cll.ArrayIntersectLevel("fn_groups", 1).configure(label_for_charts="nickname or short form"),
         cll.JaroWinklerLevel("first_name", 0.92).configure(label_for_charts="spelling differs slightly"),
+        # Short names defeat Jaro-Winkler (Mia / Ima, Ava / Aa): one letter added, dropped, changed or swapped.
+        cll.DamerauLevenshteinLevel("first_name", 1).configure(label_for_charts="one letter different"),
         cll.ExactMatchLevel("fn_sdx").configure(label_for_charts="sounds alike"),
         cll.JaroWinklerLevel("first_name", 0.8).configure(label_for_charts="spelling differs"),
         cll.ElseLevel(),
@@ -36,11 +42,16 @@ def forename() -> cl.CustomComparison:
 
 
 def surname() -> cl.CustomComparison:
-    """Surnames: exact, swapped, one half of a double-barrelled name, spelling, sound; else (changed surname)."""
+    """Surnames: exact, swapped (weighed under forename), half of a double-barrelled name, spelling, sound; else."""
     return cl.CustomComparison(output_column_name="surname", comparison_description="surname", comparison_levels=[
         _null("last_name"),
         cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
-        cll.CustomLevel(SWAPPED, "forename and surname swapped"),
+        # The forename comparison already weighs a swap; weighing it here too would make a swapped pair count
+        # for far more than two exact names, so this level carries no evidence of its own.
+        cll.CustomLevel(SWAPPED, "forename and surname swapped (weighed under forename)").configure(
+            m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True),
+        cll.CustomLevel(HALF_SWAPPED, "swapped, one name written differently (weighed under forename)").configure(
+            m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True),
         cll.ArrayIntersectLevel("ln_parts", 1).configure(label_for_charts="shares part of a double-barrelled name"),
         cll.JaroWinklerLevel("last_name", 0.92).configure(label_for_charts="spelling differs slightly"),
         cll.ExactMatchLevel("ln_sdx").configure(label_for_charts="sounds alike"),
@@ -65,12 +76,23 @@ def date_of_birth() -> cl.CustomComparison:
 
 
 def postcode() -> cl.CustomComparison:
-    """Home postcode at full, sector and district level (children move; the area still counts)."""
-    return cl.CustomComparison(output_column_name="postcode", comparison_description="postcode", comparison_levels=[
-        _null("pc_district"),
+    """Where the child lives: postcode at full, sector and district level, the council, the postcode area.
+
+    Children move and records lag, so a different postcode in the same council or postcode area still counts for
+    something. The council is the one whose agency holds the record (CIN census and SSDA903 returns carry no
+    postcode at all); a pair is only 'missing' when the two records share no kind of place to compare."""
+    comparable = ("(pc_district_l IS NOT NULL AND pc_district_r IS NOT NULL) "
+                  "OR (area_l IS NOT NULL AND area_r IS NOT NULL)")
+    return cl.CustomComparison(output_column_name="postcode", comparison_description="where the child lives",
+                               comparison_levels=[
+        cll.CustomLevel(f"NOT ({comparable})", "missing on one side").configure(is_null_level=True),
         cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
         cll.ExactMatchLevel("pc_sector").configure(label_for_charts="same sector"),
         cll.ExactMatchLevel("pc_district").configure(label_for_charts="same district"),
+        # The council is strong evidence when it is all there is, weak when the two postcodes already differ.
+        cll.CustomLevel(f"area_l = area_r AND ({NO_POSTCODE})", "same council, no postcode to compare"),
+        cll.ExactMatchLevel("area").configure(label_for_charts="same council, different postcode"),
+        cll.ExactMatchLevel("pc_area").configure(label_for_charts="same postcode area"),
         cll.ElseLevel(),
     ])
 

@@ -19,13 +19,17 @@ IDENTIFIER_COLUMNS = ("upn", "nhs_number", "police_person_id", "council_child_id
 FEATURE_COLUMNS = (
     "unique_id", "source", "first_name", "last_name", "fn_groups", "fn_canon", "fn_sdx", "ln_parts", "ln_sdx",
     "dob", "dob_swapped", "dob_ym", "dob_year", "dob_md", "dob_days", "sex", "postcode", "pc_sector",
-    "pc_district", *IDENTIFIER_COLUMNS,
+    "pc_district", "pc_area", "area", *IDENTIFIER_COLUMNS,
 )
 _NOT_LETTERS = re.compile(r"[^a-z \-]")
 _SPACES = re.compile(r"[\s\-]+")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
 _EPOCH = date(1970, 1, 1)
+_LETTERS = re.compile(r"[A-Z]+")
+# A council's ONS code inside an agency code (CSC-E06000020, HLT-W06000006): unitary, metropolitan, London borough,
+# county or Welsh principal area. Police force codes (E23, W15) cover several councils and are not areas here.
+_COUNCIL = re.compile(r"(?<![A-Z0-9])((?:E0[6-9]|E10|W06)[0-9]{6})(?![0-9])")
 
 
 @cache
@@ -102,6 +106,18 @@ def postcode_parts(value: str | None) -> tuple[str | None, str | None, str | Non
     return f"{outward} {inward}", f"{outward} {inward[0]}", outward
 
 
+def _postcode_area(district: str | None) -> str | None:
+    """The letters of a postcode district (B, TF, SY): the postcode area, a town or county."""
+    match = _LETTERS.match(district) if district else None
+    return match.group(0) if match else None
+
+
+def council_of(source: str | None) -> str | None:
+    """The council area an agency's records come from, when its code names one (CSC-E06000020 -> E06000020)."""
+    match = _COUNCIL.search(source.upper()) if source else None
+    return match.group(1) if match else None
+
+
 @dataclass(frozen=True)
 class Usability:
     """Whether a record carries enough to be matched at all, and if not why not."""
@@ -141,6 +157,8 @@ def features(record: Mapping[str, Any]) -> dict[str, Any]:
         "dob_md": dob.strftime("%m-%d") if dob else None, "dob_days": (dob - _EPOCH).days if dob else None,
         "sex": sex if sex in ("M", "F") else None,
         "postcode": full, "pc_sector": sector, "pc_district": district,
+        "pc_area": _postcode_area(district),
+        "area": council_of(record.get("source")),
     }
     for name in IDENTIFIER_COLUMNS:
         value = record.get(name)
@@ -154,7 +172,8 @@ SCHEMA = pa.schema([
     ("ln_parts", pa.list_(pa.string())), ("ln_sdx", pa.string()), ("dob", pa.string()),
     ("dob_swapped", pa.string()), ("dob_ym", pa.string()), ("dob_year", pa.string()), ("dob_md", pa.string()),
     ("dob_days", pa.int64()), ("sex", pa.string()), ("postcode", pa.string()), ("pc_sector", pa.string()),
-    ("pc_district", pa.string()), *((name, pa.string()) for name in IDENTIFIER_COLUMNS),
+    ("pc_district", pa.string()), ("pc_area", pa.string()), ("area", pa.string()),
+    *((name, pa.string()) for name in IDENTIFIER_COLUMNS),
 ])
 
 

@@ -16,6 +16,8 @@ from reachable.identity.features import usability
 from reachable.identity.models import Child, LinkageModel, ReviewItem
 from reachable.identity.predict import waterfall
 from reachable.identity.pyscore import scorer_for
+from reachable.identity.sole import REASON as SOLE_REASON
+from reachable.identity.sole import is_nameless
 from reachable.identity.training import TF_COLUMNS
 from reachable.records import service as records
 
@@ -100,13 +102,28 @@ def match(session: Session, *, record: links.SourceRecord, model: LinkageModel) 
         child_id, top = ranked[0]
         return Outcome(child_id, "auto_link", _reason(top, model), top["match_probability"], top["match_weight"],
                        waterfall(top, model.model))
-    child = links.create_child(session, record=record)
     queued = [item for item in ranked if item[1]["match_probability"] >= model.review_threshold]
+    possible = [item for item in queued if not _holds_agency(session, child_id=item[0], agency_id=record.agency_id)]
+    if is_nameless(row) and len(possible) == 1:  # see identity/sole.py
+        child_id, top = possible[0]
+        _queue(session, new_id=record.id, scored=top, model=model)  # linked, and a person asked to confirm
+        return Outcome(child_id, "auto_link", f"{_reason(top, model)}; {SOLE_REASON}", top["match_probability"],
+                       top["match_weight"], waterfall(top, model.model))
+    child = links.create_child(session, record=record)
     for _, top in queued[:3]:
         _queue(session, new_id=record.id, scored=top, model=model)
     reason = (f"new child; {len(queued)} possible match(es) sent to clerical review" if queued
               else "new child: no existing child scored above the review threshold")
     return Outcome(child.id, "new_child", reason)
+
+
+def _holds_agency(session: Session, *, child_id: int, agency_id: int) -> bool:
+    """Whether the child already has a record from this agency (so a record without names is someone else's)."""
+    for rid in links.record_ids_for_child(session, child_id=child_id):
+        other = records.get_source_record(session, record_id=rid)
+        if other is not None and other.agency_id == agency_id:
+            return True
+    return False
 
 
 def _decided(session: Session, *, record_id: int) -> dict[int, Any]:

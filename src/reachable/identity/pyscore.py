@@ -56,6 +56,10 @@ def _swapped(a: Row, b: Row) -> bool:
     return _eq2(a.get("first_name"), b.get("last_name")) and _eq2(a.get("last_name"), b.get("first_name"))
 
 
+def _half_swapped(a: Row, b: Row) -> bool:
+    return _eq2(a.get("first_name"), b.get("last_name")) or _eq2(a.get("last_name"), b.get("first_name"))
+
+
 def _eq2(a: Any, b: Any) -> bool:
     return a is not None and a == b
 
@@ -63,6 +67,25 @@ def _eq2(a: Any, b: Any) -> bool:
 def _jw(column: str, threshold: float) -> Predicate:
     return lambda a, b: (a.get(column) is not None and b.get(column) is not None
                          and jaro_winkler(a[column], b[column]) >= threshold)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance at most 1: one letter inserted, deleted, replaced, or two neighbours swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _one_edit(column: str) -> Predicate:
+    return lambda a, b: (a.get(column) is not None and b.get(column) is not None
+                         and within_one_edit(a[column], b[column]))
 
 
 def _intersects(column: str) -> Predicate:
@@ -79,6 +102,15 @@ def _partial(a: Row, b: Row) -> bool:
 
 def _near(a: Row, b: Row) -> bool:
     return a.get("dob_days") is not None and b.get("dob_days") is not None and abs(a["dob_days"] - b["dob_days"]) <= 10
+
+
+def _no_place(a: Row, b: Row) -> bool:
+    return not ((a.get("pc_district") is not None and b.get("pc_district") is not None)
+                or (a.get("area") is not None and b.get("area") is not None))
+
+
+def _council_only(a: Row, b: Row) -> bool:
+    return _eq2(a.get("area"), b.get("area")) and (a.get("pc_district") is None or b.get("pc_district") is None)
 
 
 IDS = ("upn", "nhs_number", "police_person_id", "council_child_id")
@@ -98,13 +130,14 @@ def _else(a: Row, b: Row) -> bool:
 
 # The levels of comparisons.py, in the same order (null level first, else level last).
 LEVELS: dict[str, list[Predicate]] = {
-    "forename": [_null("first_name"), _eq("first_name"), _swapped, _intersects("fn_groups"),
-                 _jw("first_name", 0.92), _eq("fn_sdx"), _jw("first_name", 0.8), _else],
-    "surname": [_null("last_name"), _eq("last_name"), _swapped, _intersects("ln_parts"), _jw("last_name", 0.92),
-                _eq("ln_sdx"), _else],
+    "forename": [_null("first_name"), _eq("first_name"), _swapped, _half_swapped, _intersects("fn_groups"),
+                 _jw("first_name", 0.92), _one_edit("first_name"), _eq("fn_sdx"), _jw("first_name", 0.8), _else],
+    "surname": [_null("last_name"), _eq("last_name"), _swapped, _half_swapped, _intersects("ln_parts"),
+                _jw("last_name", 0.92), _eq("ln_sdx"), _else],
     "dob": [_null("dob", "dob_ym", "dob_year"), _eq("dob"), lambda a, b: _eq2(a.get("dob"), b.get("dob_swapped")),
             _partial, _near, _eq("dob_ym"), _eq("dob_md"), _eq("dob_year"), _else],
-    "postcode": [_null("pc_district"), _eq("postcode"), _eq("pc_sector"), _eq("pc_district"), _else],
+    "postcode": [_no_place, _eq("postcode"), _eq("pc_sector"), _eq("pc_district"), _council_only, _eq("area"),
+                 _eq("pc_area"), _else],
     "sex": [_null("sex"), _eq("sex"), _else],
     "identifiers": [_no_shared_identifier, _same_identifier, _else],
 }

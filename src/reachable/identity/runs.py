@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,8 @@ from reachable.identity.features import to_arrow, usability
 from reachable.identity.merge_split import merge_children
 from reachable.identity.models import Child, LinkageModel, ReviewItem
 from reachable.identity.predict import Pair, cluster, predict
+from reachable.identity.sole import REASON as SOLE_REASON
+from reachable.identity.sole import is_nameless, sole_candidates
 from reachable.identity.training import train
 from reachable.records import service as records
 
@@ -36,6 +39,7 @@ class RunSummary:
     new_children: int = 0
     review_items: int = 0
     decisions_respected: int = 0
+    sole_candidate_links: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -66,6 +70,7 @@ def run_linkage(session: Session, *, actor: access.Actor, engine: str = "duckdb"
     rows = _all_rows(session)
     summary.records = len(rows)
     usable = [row for row in rows if usability(row).usable]
+    by_id = {row["unique_id"]: row for row in usable}
     store.refile_all(session, rows=rows)
     for row in rows:
         if not usability(row).usable:
@@ -77,9 +82,19 @@ def run_linkage(session: Session, *, actor: access.Actor, engine: str = "duckdb"
     must = [(str(d.record_a_id), str(d.record_b_id)) for d in decisions if d.decision == "match"]
     cannot = [(str(d.record_a_id), str(d.record_b_id)) for d in decisions if d.decision == "no_match"]
     summary.decisions_respected = len(decisions)
-    clusters = cluster([row["unique_id"] for row in usable], prediction.pairs, threshold=model.auto_link_threshold,
-                       must=must, cannot=cannot)
+    ids = [row["unique_id"] for row in usable]
+    clusters = cluster(ids, prediction.pairs, threshold=model.auto_link_threshold, must=must, cannot=cannot)
+    sole = sole_candidates(clusters, prediction.pairs, nameless={r["unique_id"] for r in usable if is_nameless(r)},
+                           sources={r["unique_id"]: r["source"] for r in usable},
+                           review_threshold=model.review_threshold, cannot=cannot)
+    if sole:
+        clusters = cluster(ids, prediction.pairs, threshold=model.auto_link_threshold,
+                           must=[*must, *((p.left, p.right) for p in sole)], cannot=cannot)
+    summary.sole_candidate_links = len(sole)
+    sole_ids = {int(p.left) for p in sole} | {int(p.right) for p in sole}
     strongest = _strongest(prediction.pairs, clusters)
+    for pair in sole:  # the evidence shown for a sole-candidate link is its own pair
+        strongest[pair.left if is_nameless(by_id[pair.left]) else pair.right] = pair
     members: dict[str, list[int]] = {}
     for record, name in clusters.items():
         members.setdefault(name, []).append(int(record))
@@ -89,9 +104,10 @@ def run_linkage(session: Session, *, actor: access.Actor, engine: str = "duckdb"
     current = store.current_links(session)
     for ids in sorted(members.values(), key=lambda group: (-len(group), min(group))):
         _reconcile(session, ids=sorted(ids), model=model, strongest=strongest, decided=decided, summary=summary,
-                   actor=actor, used=used, current=current)
+                   actor=actor, used=used, current=current, sole=sole_ids)
     summary.review_items = _queue(session, prediction_pairs=prediction.pairs, evidence=prediction.evidence,
-                                  clusters=clusters, decisions=decisions, model=model)
+                                  clusters=clusters, decisions=decisions, model=model,
+                                  confirm={(p.left, p.right) for p in sole})
     access.record(session, actor=actor, action="change", object_type="linkage_run", object_id=model.version,
                   fields={k: v for k, v in summary.__dict__.items() if k != "timings"},
                   justification="full linkage run")
@@ -127,7 +143,7 @@ def _strongest(pairs: list[Pair], clusters: dict[str, str]) -> dict[str, Pair]:
 
 def _reconcile(session: Session, *, ids: list[int], model: LinkageModel, strongest: dict[str, Pair],
                decided: set[frozenset[int]], summary: RunSummary, actor: access.Actor, used: set[int],
-               current: dict[int, Any]) -> None:
+               current: dict[int, Any], sole: set[int]) -> None:
     """Make one cluster one child: keep the child most of its records already have; merge whole children in.
 
     Larger clusters choose first and a child is kept by one cluster only, so a child the model now sees as two
@@ -170,7 +186,8 @@ def _reconcile(session: Session, *, ids: list[int], model: LinkageModel, stronge
             by_person = frozenset((int(pair.left), int(pair.right))) in decided
             decision = "clerical_link" if by_person else "auto_link"
             reason = (f"model {model.version}: match probability {pair.probability:.4f} with record {partner}"
-                      + (" (confirmed by a reviewer)" if by_person else ""))
+                      + (" (confirmed by a reviewer)" if by_person else
+                         f"; {SOLE_REASON}" if rid in sole and pair.probability < model.auto_link_threshold else ""))
             probability, weight = pair.probability, pair.weight
         links.link_record(session, record_id=rid, child_id=target, decision=decision, reason=reason,
                           decided_by=model.version, probability=probability, weight=weight,
@@ -185,14 +202,17 @@ def _reconcile(session: Session, *, ids: list[int], model: LinkageModel, stronge
 
 
 def _queue(session: Session, *, prediction_pairs: list[Pair], evidence: dict[tuple[str, str], dict[str, Any]],
-           clusters: dict[str, str], decisions: list[Any], model: LinkageModel) -> int:
-    """Queue review-band pairs that ended up apart, unless a person already decided them or they are queued."""
+           clusters: dict[str, str], decisions: list[Any], model: LinkageModel,
+           confirm: Collection[tuple[str, str]] = ()) -> int:
+    """Queue review-band pairs that ended up apart (or were linked only as a sole candidate, to be confirmed),
+    unless a person already decided them or they are queued."""
     decided = {(d.record_a_id, d.record_b_id) for d in decisions}
     queued = {(a, b) for a, b in session.execute(select(ReviewItem.record_a_id, ReviewItem.record_b_id).where(
         ReviewItem.status == "open"))}
     added = 0
     for pair in prediction_pairs:
-        if pair.probability >= model.auto_link_threshold or clusters.get(pair.left) == clusters.get(pair.right):
+        if pair.probability >= model.auto_link_threshold or (
+                clusters.get(pair.left) == clusters.get(pair.right) and (pair.left, pair.right) not in confirm):
             continue
         a, b = store.ordered(int(pair.left), int(pair.right))
         if (a, b) in decided or (a, b) in queued:

@@ -17,6 +17,7 @@ from reachable.identity import blocking, comparisons
 from reachable.identity.engines import make_api
 
 TF_COLUMNS = ("first_name", "last_name", "postcode")
+ONE_PER_PERSON = ("identifiers",)  # comparisons of values issued one per person (see without_sampled_matches)
 # How much of all true matches the deterministic rules are thought to find: agencies rarely share an
 # identifier and exact name + date of birth misses every nickname and typo.
 DETERMINISTIC_RECALL = 0.6
@@ -68,6 +69,26 @@ def sanitised(model: dict[str, Any]) -> dict[str, Any]:
             for name in ("m_probability", "u_probability"):
                 if level.get(name) is not None and level[name] < SMALLEST:
                     level[name] = SMALLEST
+    return model
+
+
+def without_sampled_matches(model: dict[str, Any], *, sample_pairs: float) -> dict[str, Any]:
+    """u of the agency-identifier levels corrected for the true matches inside the random sample.
+
+    Random sampling measures P(level | random pair) = λ·m + (1 − λ)·u, with λ the match rate. An agency identifier
+    is issued one per person, so nearly every random pair that shares one is a true match and the raw estimate
+    overstates u (understating the evidence) many times over; solving for u removes them, and a level left with
+    nothing gets half a pair of the sample, the most the sample can tell. Postcodes and dates of birth are shared
+    by siblings and twins, so their raw u stands."""
+    rate = float(model["probability_two_random_records_match"])
+    floor = 0.5 / sample_pairs
+    for comparison in model.get("comparisons", []):
+        if comparison.get("output_column_name") not in ONE_PER_PERSON:
+            continue
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m is not None and u is not None:
+                level["u_probability"] = max(floor, (u - rate * m) / (1 - rate))
     return model
 
 
@@ -124,7 +145,7 @@ def train(table: pa.Table, *, engine: str = "duckdb", seed: int = 42, u_max_pair
             except ValueError:
                 linker._settings_obj.core_model_settings = saved
                 skipped.append(f"{rule.get_blocking_rule('duckdb').blocking_rule_sql}: {error}")
-    model = sanitised(linker.misc.save_model_to_json())
+    model = without_sampled_matches(sanitised(linker.misc.save_model_to_json()), sample_pairs=u_max_pairs)
     frequencies = term_frequencies(linker)
     notes = {"records": table.num_rows, "seconds": round(time.perf_counter() - started, 1), "seed": seed,
              "u_max_pairs": u_max_pairs, "em_max_pairs": em_max_pairs, "deterministic_recall": DETERMINISTIC_RECALL,
