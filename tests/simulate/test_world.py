@@ -65,6 +65,7 @@ def test_lines_move_and_children_are_exploited_locally_and_away(small_world: tup
     for r in lines:
         markets[r["line_id"]].add(r["importing_area"])
     assert any(len(m) > 1 for m in markets.values())
+    assert all(r["to_date"] == "" or r["from_date"] <= r["to_date"] for r in lines), "a segment ends before it starts"
     kids = [r for r in _csv(root / "truth" / "children.csv") if r["exploited"] == "Y"]
     assert {r["travels"] for r in kids} == {"Y", "N"}
     assert {r["max_stage"] for r in kids} >= {"groomed", "trapped"}

@@ -25,6 +25,12 @@ def test_every_message_key_used_exists() -> None:
     assert sorted(key for key in used - dynamic if key not in english) == []
 
 
+def test_a_catalogue_can_translate_report_text_else_the_report_speaks() -> None:
+    t = Translator("en")
+    assert t.text("dashboard.title", "fallback") == catalogue("en")["dashboard.title"]
+    assert t.text("statistic.no_such_statistic.title", "Children missing from care") == "Children missing from care"
+
+
 def test_templates_hold_no_bare_text() -> None:
     # Strip Jinja, comments, tags and entities: whatever is left would be untranslatable text.
     offenders = {}

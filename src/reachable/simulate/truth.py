@@ -141,6 +141,8 @@ def write_network_truth(sink: Sink, network: Network, start: float, end: float) 
         for ln in g.lines:
             for i, (s, market) in enumerate(ln.schedule):
                 e = ln.schedule[i + 1][0] if i + 1 < len(ln.schedule) else None
+                if e is not None and e <= start:
+                    continue  # the segment ended before the window: no event can show it, so truth leaves it out
                 sink.row(
                     _t("lines.csv"),
                     "truth",

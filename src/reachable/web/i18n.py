@@ -72,6 +72,10 @@ class Translator:
         """Whether the key exists in this locale or the fallback."""
         return key in catalogue(self.locale) or key in catalogue(DEFAULT_LOCALE)
 
+    def text(self, key: str, fallback: str) -> str:
+        """The catalogue's message for `key` if a translation gives one, else the fallback text (e.g. a report's)."""
+        return self(key) if self.has(key) else fallback
+
     def label(self, group: str, value: str | None) -> str:
         """A coded value's label (e.g. an event kind), or the code itself with underscores as spaces."""
         if value is None:
