@@ -8,13 +8,14 @@ on a separate synthetic graph. On a simulated world (`reachable.simulate`, inges
 pipeline) it measures the share of exploited children within 2 hops of their true line's known entities
 before their first arrest.
 
-Usage: python -m bench.bench_network --scale smoke|medium|full
+Usage: python -m bench.bench_network --scale smoke|medium|full [--save]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
 import statistics
 import tempfile
@@ -25,7 +26,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from reachable.areas import service as areas
-from reachable.cli.network import bulk_io
 from reachable.db.engine import make_engine
 from reachable.db.registry import metadata
 from reachable.db.uow import session_factory
@@ -33,7 +33,9 @@ from reachable.network import graph, queries
 from reachable.network import service as network
 
 SCALES = {"smoke": (20_000, 100_000), "medium": (200_000, 1_000_000), "full": (1_000_000, 5_000_000)}
-SIM_CHILDREN = {"smoke": 3_000, "medium": 5_000, "full": 5_000}
+SIM_CHILDREN = {"smoke": 3_000, "medium": 10_000, "full": 10_000}
+PG_URL = os.environ.get("REACHABLE_BENCH_NETWORK_POSTGRES_URL",
+                        "postgresql://postgres@127.0.0.1:5432/reachable_bench_network")
 COMMUNITY = 50  # children per community
 POLICE, AREA = "POL-E23000014", "E08000025"
 T0 = datetime(2023, 1, 1, tzinfo=UTC)
@@ -115,10 +117,16 @@ def _direct_network(session: Any, nodes: int, rng: random.Random) -> tuple[int, 
     Same shape as the event-built one: communities of 50 children around a line, a group, three adults, four
     places and a vehicle, peer links inside the community, and shared "found at" places across communities.
     """
-    from reachable.network.build import _insert
     from reachable.network.models import NetworkEntity, NetworkLink, table_of
+    from reachable.network.store import Writer
 
-    bulk = bulk_io(session)
+    writer = Writer(session)
+
+    def _insert(table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        return writer.insert(table, list(rows[0]), [
+            tuple(writer.time(v) if isinstance(v, datetime) else writer.json(v) if isinstance(v, dict) else v
+                  for v in row.values()) for row in rows])
+
     now = datetime.now(UTC)
     communities = max(1, nodes // 62)
     shared_places = max(1, communities * 5 // 2)
@@ -140,7 +148,7 @@ def _direct_network(session: Any, nodes: int, rng: random.Random) -> tuple[int, 
         entity("vehicle", f"vehicle:{c}", "police")
     for n in range(shared_places):
         entity("place", f"place:found:{n}")
-    ids = _insert(session, table_of(NetworkEntity), entities, bulk)
+    ids = _insert(table_of(NetworkEntity), entities)
     per = COMMUNITY + 10
     links: list[dict[str, Any]] = []
     counter = iter(range(1 << 40))
@@ -172,42 +180,90 @@ def _direct_network(session: Any, nodes: int, rng: random.Random) -> tuple[int, 
             if rng.random() < 0.9:
                 link(me, communities * per + rng.randrange(shared_places), "found_at")
         if len(links) >= 200_000:
-            _insert(session, table_of(NetworkLink), links, bulk)
+            _insert(table_of(NetworkLink), links)
             total += len(links)
             links.clear()
-    _insert(session, table_of(NetworkLink), links, bulk)
+    _insert(table_of(NetworkLink), links)
     return len(entities), total + len(links)
 
 
+def _load() -> str:
+    """The 1-minute load average, noted next to every timing (the machine may be shared)."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def _postgres_url(*, create: bool = True) -> str | None:
+    """A fresh PostgreSQL database for the rebuild (dropped again with create=False), or None without a server."""
+    from sqlalchemy import create_engine, text
+
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://")
+    server, name = url.rsplit("/", 1)
+    try:
+        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT",
+                              connect_args={"connect_timeout": 3})
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            if create:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception:
+        return None
+    return PG_URL
+
+
+def _rebuild_once(url: str, nodes: int) -> tuple[int, float, float, Any, int]:
+    """Synthetic events into a fresh store, then one rebuild: events, wall and CPU seconds, result, entities."""
+    engine = make_engine(url)
+    metadata().drop_all(engine)
+    metadata().create_all(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        areas.load_reference_areas(session)
+        started = time.perf_counter()
+        count = _synthetic_events(session, nodes, random.Random(9))
+        session.commit()
+        print(f"   setup: {count:,} events in {time.perf_counter() - started:.0f}s", flush=True)
+    with sessions() as session:
+        started, cpu = time.perf_counter(), time.process_time()
+        result = network.rebuild(session)
+        session.commit()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        entities = session.scalar(select(func.count()).select_from(metadata().tables["network_entities"]))
+    if not url.startswith("sqlite"):
+        metadata().drop_all(engine)
+    engine.dispose()
+    return count, seconds, cpu, result, entities or 0
+
+
 def _rebuild_figures(scale: str) -> list[dict[str, Any]]:
-    """Rebuild from synthetic events (at full scale measured on a fifth and extrapolated, see the note)."""
-    measured = "medium" if scale == "full" else scale
-    nodes, _ = SCALES[measured]
+    """Rebuild from synthetic events on SQLite and PostgreSQL (at full scale measured smaller, extrapolated).
+
+    The figure is wall time; the note adds this process's CPU time and the load average, because the
+    database's own work is in the wall time only, and a shared machine stretches both.
+    """
+    measured = {"smoke": "smoke", "medium": "medium", "full": "medium"}[scale]
+    out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/network.db")
-        metadata().create_all(engine)
-        sessions = session_factory(engine)
-        with sessions() as session:
-            areas.load_reference_areas(session)
-            started = time.perf_counter()
-            count = _synthetic_events(session, nodes, random.Random(9))
-            session.commit()
-            print(f"   setup: {count:,} events in {time.perf_counter() - started:.0f}s", flush=True)
-        with sessions() as session:
-            started = time.perf_counter()
-            result = network.rebuild(session, bulk=bulk_io(session))
-            session.commit()
-            seconds = time.perf_counter() - started
-            entities = session.scalar(select(func.count()).select_from(metadata().tables["network_entities"]))
-        engine.dispose()
-    per_link = seconds / max(1, result.links_created)
-    out = [figure(f"rebuild from events ({measured})", round(seconds, 1), "s",
-                  "<= 300" if scale != "full" else None,
-                  note=f"{count:,} events -> {entities:,} entities, {result.links_created:,} links, "
-                       f"{result.evidence:,} evidence rows; {result.links_created / seconds:,.0f} links/s; SQLite")]
-    if scale == "full":
-        out.append(figure("rebuild from events, extrapolated to 5M links", round(per_link * 5_000_000), "s",
-                          "<= 300", note="linear extrapolation of the medium run (the build is one pass)"))
+        stores = [("SQLite", f"sqlite:///{tmp}/network.db", measured)]
+        pg = _postgres_url()
+        if pg is not None:
+            # PostgreSQL is measured at the same size as SQLite (setting up 1.25 M events takes about 90 s).
+            stores.append(("PostgreSQL", pg, measured))
+        for label, url, size in stores:
+            count, seconds, cpu, result, entities = _rebuild_once(url, SCALES[size][0])
+            rate = result.links_created / seconds
+            out.append(figure(f"rebuild from events ({size}, {label})", round(seconds, 1), "s",
+                              "<= 300" if scale != "full" else None,
+                              note=f"{count:,} events -> {entities:,} entities, {result.links_created:,} links, "
+                                   f"{result.evidence:,} evidence rows; {rate:,.0f} links/s; Python CPU "
+                                   f"{cpu:.1f}s; {_load()}"))
+            if scale == "full":
+                out.append(figure(f"rebuild from events, extrapolated to 5M links ({label})",
+                                  round(seconds / result.links_created * 5_000_000), "s", "<= 300",
+                                  note=f"linear from the {size} run (one pass); by this process's CPU time alone "
+                                       f"{cpu / result.links_created * 5_000_000:.0f}s; {_load()}"))
+        if pg is not None:
+            _postgres_url(create=False)
     return out
 
 
@@ -245,23 +301,26 @@ def _network_figures(scale: str) -> list[dict[str, Any]]:
                 p95 = statistics.quantiles(timings, n=20)[18]
                 out.append(figure(f"2-hop exposure p95 ({label})", round(p95, 1), "ms", "<= 100",
                                   note=f"{len(timings)} seeds, median {statistics.median(reached):.0f} children "
-                                       f"reached, median {statistics.median(timings):.1f} ms; SQL BFS on SQLite"))
-            started = time.perf_counter()
+                                       f"reached, median {statistics.median(timings):.1f} ms; SQL BFS on SQLite; "
+                                       f"{_load()}"))
+            started, cpu = time.perf_counter(), time.process_time()
             snapshot = graph.load_snapshot(session, viewer=police)
             load_s = time.perf_counter() - started
             started = time.perf_counter()
             parts = graph.communities(snapshot)
-            leiden_s = time.perf_counter() - started
+            leiden_s, cpu = time.perf_counter() - started, time.process_time() - cpu
             out.append(figure("community detection (load + Leiden)", round(load_s + leiden_s, 1), "s", "<= 60",
-                              note=f"load {load_s:.1f}s + igraph Leiden {leiden_s:.1f}s, {len(parts):,} communities"))
-            started = time.perf_counter()
+                              note=f"load {load_s:.1f}s + igraph Leiden {leiden_s:.1f}s, {len(parts):,} communities; "
+                                   f"CPU {cpu:.1f}s; {_load()}"))
+            started, cpu = time.perf_counter(), time.process_time()
             graph.peer_groups(session, viewer=police, limit=50)
             out.append(figure("peer groups query end to end", round(time.perf_counter() - started, 1), "s",
-                              "<= 60"))
-            started = time.perf_counter()
+                              "<= 60", note=f"CPU {time.process_time() - cpu:.1f}s; {_load()}"))
+            started, cpu = time.perf_counter(), time.process_time()
             graph.connectors(session, viewer=police, top=20)
             out.append(figure("key connectors (degree + betweenness)", round(time.perf_counter() - started, 1),
-                              "s", note="above 5,000 entities betweenness counts paths of up to 2 links"))
+                              "s", note=f"above 5,000 entities betweenness counts paths of up to 2 links; CPU "
+                                        f"{time.process_time() - cpu:.1f}s; {_load()}"))
         engine.dispose()
     return out
 
@@ -337,12 +396,26 @@ def run(scale: str) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    """Run standalone and print the figures."""
+    """Run standalone, print the figures and, with --save, write bench/results/network-<scale>.json|md."""
+    import json
+    from pathlib import Path
+
+    from bench.__main__ import machine, markdown
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="smoke", choices=list(SCALES))
+    parser.add_argument("--save", action="store_true", help="write bench/results/network-<scale>.json and .md")
     args = parser.parse_args()
-    for item in run(args.scale):
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    figures = run(args.scale)
+    for item in figures:
         print(f"{item['name']}: {item['value']} {item['unit']} (target {item['target'] or '-'}) {item['note']}")
+    if args.save:
+        results = {"scale": args.scale, "date": started, "machine": machine(), "benchmarks": {"network": figures},
+                   "errors": {}}
+        out = Path(__file__).parent / "results"
+        (out / f"network-{args.scale}.json").write_text(json.dumps(results, indent=2, default=str))
+        (out / f"network-{args.scale}.md").write_text(markdown(results))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reachable import pipeline
@@ -94,3 +96,44 @@ def test_a_new_incident_member_links_to_earlier_members(world: Session) -> None:
     pipeline.ingest(world, events=[late], actor=access.SYSTEM)
     together = [key for key in _links(world) if key[0] == "arrested_together"]
     assert len(together) == 6  # four people in the incident now
+
+
+def test_a_second_rebuild_rewrites_no_link(world: Session) -> None:
+    network.rebuild(world)
+    stamps = {key: link.updated_at for key, link in _links(world).items()}
+    again = network.rebuild(world)
+    world.flush()
+    world.expire_all()
+    assert (again.links_created, again.links_updated, again.links_lapsed) == (0, 0, 0)
+    assert {key: link.updated_at for key, link in _links(world).items()} == stamps
+    assert again.evidence == world.scalar(select(func.count()).select_from(NetworkEvidence))
+
+
+def test_a_first_rebuild_gives_the_same_network_and_keeps_its_constraints(world: Session) -> None:
+    # A rebuild into empty tables loads with the secondary indexes and constraints dropped (PostgreSQL) and
+    # re-creates them in the same transaction: same links and evidence, and duplicates still refused after.
+    before = {key: (link.first_seen_at, link.last_seen_at, link.source_event_ids["ids"], link.confidence)
+              for key, link in _links(world).items()}
+    evidence = world.scalar(select(func.count()).select_from(NetworkEvidence))
+    for model in (NetworkEvidence, NetworkLink, NetworkEntity):
+        world.execute(delete(model))
+    result = network.rebuild(world)
+    world.flush()
+    world.expire_all()
+    after = {key: (link.first_seen_at, link.last_seen_at, link.source_event_ids["ids"], link.confidence)
+             for key, link in _links(world).items()}
+    assert after == before
+    assert result.links_created == len(before)
+    assert world.scalar(select(func.count()).select_from(NetworkEvidence)) == evidence
+    row = world.execute(select(NetworkEvidence.link_id, NetworkEvidence.event_id, NetworkEvidence.occurred_at)).first()
+    assert row is not None
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), world.begin_nested():
+        world.execute(insert(NetworkEvidence).values(link_id=row[0], event_id=row[1], occurred_at=row[2]))
+    link = world.scalars(select(NetworkLink)).first()
+    assert link is not None
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), world.begin_nested():
+        world.execute(insert(NetworkLink).values(
+            link_key=link.link_key, source_id=link.source_id, target_id=link.target_id, kind=link.kind,
+            basis=link.basis, compartment=link.compartment, origin="derived", status="active",
+            source_event_ids={}, confidence=1.0, first_seen_at=link.first_seen_at, last_seen_at=link.last_seen_at,
+            created_at=link.created_at, updated_at=link.updated_at))

@@ -39,14 +39,6 @@ def _viewer(session: Any, agency: str | None, query: str, fields: dict[str, Any]
     return viewer
 
 
-def bulk_io(session: Any) -> network.BulkIO:
-    """The ingest bulk writer's primitives (COPY on PostgreSQL), handed to the network rebuild."""
-    from reachable.records.ingest import bulk_sql
-
-    return network.BulkIO(allocate_ids=bulk_sql.allocate_ids, copy_rows=bulk_sql.copy_rows,
-                          timestamp=bulk_sql.timestamp_converter(session))
-
-
 def _print(items: list[BaseModel], as_json: bool, line: Any) -> None:
     """JSON or one text line per item."""
     if as_json:
@@ -60,7 +52,7 @@ def _print(items: list[BaseModel], as_json: bool, line: Any) -> None:
 def build() -> None:
     """Rebuild every derived link from the current events (analysts' links and removals are kept)."""
     with cli_session() as session:
-        result = network.rebuild(session, bulk=bulk_io(session))
+        result = network.rebuild(session)
         access.record(session, actor=access.Actor(name="cli", origin="cli"), action="change",
                       object_type="network", object_id="rebuild",
                       fields={"events": result.events, "links_created": result.links_created,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from reachable.common.dates import age_on
 
@@ -28,6 +28,9 @@ PLACE_SYNONYMS = {
     "takeaway": "business", "hotel": "business", "shop": "business", "pru": "pupil_referral_unit",
     "estate_stairwell": "public_space", "car_park": "public_space", "childrens_home": "childrens_home",
 }
+# The event kinds whose rules below read the payload (the builder decodes no other payload).
+PAYLOAD_KINDS = frozenset({"intelligence_report", "missing_found", "placement_change", "school_exclusion",
+                           "part_time_timetable"})
 INCIDENT_KINDS = {"arrest": "arrested_together", "custody": "arrested_together", "missing_found": "found_together",
                   "missing_reported": "missing_together", "stop_search": "stopped_together"}
 PLACE_KINDS = {"missing_found": "found_at", "arrest": "arrested_at", "stop_search": "stopped_at"}
@@ -43,9 +46,12 @@ _INTEL_5X5X5 = {"1": 1.0, "2": 0.8, "3": 0.6, "4": 0.4, "5": 0.2}
 UNGRADED = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One current event as the network sees it: who (resolved), what, when, where and which agency."""
+class Fact(NamedTuple):
+    """One current event as the network sees it: who (resolved), what, when, where and which agency.
+
+    Named tuples, not dataclasses: a rebuild makes one per event and several Derived per event, millions in
+    all, and a tuple is built several times faster.
+    """
 
     event_id: int
     kind: str
@@ -79,8 +85,7 @@ class EntitySpec:
     attributes: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Derived:
+class Derived(NamedTuple):
     """One piece of evidence for one link: source entity, target entity, the link's kind and basis."""
 
     source: EntitySpec
@@ -96,11 +101,7 @@ class Derived:
     occurred_at: datetime
     area_code: str | None
     reason: str
-
-    @property
-    def link_key(self) -> str:
-        """The natural key: one derived link per kind, endpoints and compartment."""
-        return link_key(self.kind, self.source.key, self.target.key, self.compartment)
+    link_key: str  # the natural key: one derived link per kind, endpoints and compartment (see `link_key`)
 
 
 def link_key(kind: str, source: str, target: str, compartment: str) -> str:
@@ -152,6 +153,7 @@ def _postcode(value: str | None) -> str | None:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+@lru_cache(maxsize=200_000)
 def place_entity(*, postcode: str | None, text: str | None, area_code: str | None,
                  place_type: str | None = None, compartment: str = SHARED) -> EntitySpec | None:
     """A place keyed by full postcode, or by its normalised description when no postcode is known."""
@@ -201,10 +203,9 @@ def _derived(fact: Fact, person: tuple[EntitySpec, str], target: EntitySpec, kin
              reason: str, *, basis: str = "fact", grading: str | None = None, compartment: str = SHARED) -> Derived:
     """One derived link from the event's person to a target."""
     confidence = grading_confidence(grading) if basis == "intelligence" else 1.0
-    return Derived(source=person[0], target=target, kind=kind, source_role=person[1], target_role=target_role,
-                   basis=basis, grading=grading, confidence=confidence, compartment=compartment,
-                   event_id=fact.event_id, occurred_at=fact.occurred_at, area_code=fact.area_code,
-                   reason=f"{RULESET}: {reason}")
+    return Derived(person[0], target, kind, person[1], target_role, basis, grading, confidence, compartment,
+                   fact.event_id, fact.occurred_at, fact.area_code, f"{RULESET}: {reason}",
+                   link_key(kind, person[0].key, target.key, compartment))
 
 
 def _intelligence(fact: Fact, person: tuple[EntitySpec, str]) -> Derived | None:
@@ -292,10 +293,10 @@ def derive_incident(facts: list[Fact]) -> list[Derived]:
             if a[0].kind != "child" and b[0].kind == "child":
                 (a, fact_a), (b, fact_b) = (b, fact_b), (a, fact_a)
             kind = INCIDENT_KINDS.get(fact_a.kind, "same_incident")
+            key = link_key(kind, a[0].key, b[0].key, SHARED)
             for fact in (fact_a, fact_b):
-                out.append(Derived(source=a[0], target=b[0], kind=kind, source_role=a[1], target_role=b[1],
-                                   basis="fact", grading=None, confidence=1.0, compartment=SHARED,
-                                   event_id=fact.event_id, occurred_at=fact.occurred_at, area_code=fact.area_code,
-                                   reason=f"{RULESET}: recorded together in incident {fact.incident_ref} "
-                                          f"by {fact.agency}"))
+                out.append(Derived(a[0], b[0], kind, a[1], b[1], "fact", None, 1.0, SHARED, fact.event_id,
+                                   fact.occurred_at, fact.area_code,
+                                   f"{RULESET}: recorded together in incident {fact.incident_ref} by {fact.agency}",
+                                   key))
     return out

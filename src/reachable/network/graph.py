@@ -7,7 +7,6 @@ networkx fallback (BSD) keeps every query working where igraph cannot be shipped
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,9 @@ from reachable.network.service import Viewer, link_visible
 # links count, i.e. how often an entity is the go-between of entities two steps apart (local brokerage).
 EXACT_BETWEENNESS_LIMIT = 5_000
 BETWEENNESS_CUTOFF = 2
+# Leiden's second iteration raised modularity from 0.8613 to 0.8623 on the 5M-link benchmark graph and cost
+# half as much again as the first (10 s -> 15 s CPU): beyond this many (merged) links one iteration is run.
+LEIDEN_SECOND_PASS_LIMIT = 1_000_000
 
 
 @dataclass
@@ -32,7 +34,6 @@ class Snapshot:
 
     entity_ids: list[int]
     edges: list[tuple[int, int]]
-    link_ids: list[int]
 
     def index(self) -> dict[int, int]:
         """Vertex index by entity id."""
@@ -41,21 +42,28 @@ class Snapshot:
 
 def load_snapshot(session: Session, *, viewer: Viewer, since: datetime | None = None,
                   until: datetime | None = None) -> Snapshot:
-    """Every link the viewer may see (active during [since, until] when given), as a compact edge list."""
-    query = select(NetworkLink.id, NetworkLink.source_id, NetworkLink.target_id).where(link_visible(viewer))
+    """Every link the viewer may see (active during [since, until] when given), as a compact edge list.
+
+    One set-based query, read straight from the driver's cursor in large batches: at millions of links,
+    building a result row object per link cost more than the community detection itself.
+    """
+    query = select(NetworkLink.source_id, NetworkLink.target_id).where(link_visible(viewer))
     if since is not None:
         query = query.where(NetworkLink.last_seen_at >= since)
     if until is not None:
         query = query.where(NetworkLink.first_seen_at <= until)
     index: dict[int, int] = {}
+    vertex = index.setdefault
     edges: list[tuple[int, int]] = []
-    link_ids: list[int] = []
-    for link_id, source, target in session.execute(query.execution_options(yield_per=50_000)):
-        a = index.setdefault(source, len(index))
-        b = index.setdefault(target, len(index))
-        edges.append((a, b))
-        link_ids.append(link_id)
-    return Snapshot(entity_ids=list(index), edges=edges, link_ids=link_ids)
+    result = session.connection().execute(query)
+    try:
+        cursor = result.cursor
+        while batch := cursor.fetchmany(100_000):
+            # setdefault numbers each entity the first time it is seen: vertex ids 0..n-1 in one pass.
+            edges.extend([(vertex(a, len(index)), vertex(b, len(index))) for a, b in batch])
+    finally:
+        result.close()
+    return Snapshot(entity_ids=list(index), edges=edges)
 
 
 def _igraph(snapshot: Snapshot) -> Any:
@@ -68,17 +76,22 @@ def _igraph(snapshot: Snapshot) -> Any:
     return graph
 
 
+def _leiden(graph: Any, *, resolution: float, seed: int) -> Any:
+    """igraph's Leiden (modularity, weighted) on a graph from `_igraph`: a VertexClustering."""
+    import random
+
+    import igraph
+
+    igraph.set_random_number_generator(random.Random(seed))
+    return graph.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
+                                  n_iterations=2 if graph.ecount() <= LEIDEN_SECOND_PASS_LIMIT else 1)
+
+
 def communities(snapshot: Snapshot, *, backend: str = "igraph", resolution: float = 1.0,
                 seed: int = 7) -> list[list[int]]:
     """Communities as lists of vertex indices: Leiden (igraph, modularity) or Louvain (networkx)."""
     if backend == "igraph":
-        import igraph
-
-        igraph.set_random_number_generator(__import__("random").Random(seed))
-        graph = _igraph(snapshot)
-        parts = graph.community_leiden(objective_function="modularity", weights="weight",
-                                       resolution=resolution, n_iterations=2)
-        return [list(part) for part in parts]
+        return [list(part) for part in _leiden(_igraph(snapshot), resolution=resolution, seed=seed)]
     import networkx as nx
 
     graph = nx.Graph()
@@ -88,30 +101,45 @@ def communities(snapshot: Snapshot, *, backend: str = "igraph", resolution: floa
 
 
 def peer_groups(session: Session, *, viewer: Viewer, since: datetime | None = None, min_children: int = 2,
-                backend: str = "igraph", resolution: float = 1.0, limit: int = 200) -> list[PeerGroup]:
+                backend: str = "igraph", resolution: float = 1.0, limit: int = 200, seed: int = 7) -> list[PeerGroup]:
     """Groups of children the network binds together (community detection), largest first."""
     snapshot = load_snapshot(session, viewer=viewer, since=since)
     if not snapshot.edges:
         return []
-    parts = communities(snapshot, backend=backend, resolution=resolution)
-    child_ids = set(session.scalars(select(NetworkEntity.id).where(NetworkEntity.kind == "child")))
-    membership = {vertex: number for number, part in enumerate(parts) for vertex in part}
-    inner: Counter[int] = Counter(membership[a] for a, b in snapshot.edges if membership[a] == membership[b])
+    graph = _igraph(snapshot) if backend == "igraph" else None
+    parts = ([list(part) for part in _leiden(graph, resolution=resolution, seed=seed)] if graph is not None
+             else communities(snapshot, backend=backend, resolution=resolution, seed=seed))
+    # Only the ids, straight from the driver (no row objects): hundreds of thousands of children at scale.
+    result = session.connection().execute(select(NetworkEntity.id).where(NetworkEntity.kind == "child"))
+    try:
+        child_ids = {ident for (ident,) in result.cursor.fetchall()}
+    finally:
+        result.close()
+    entity_ids = snapshot.entity_ids
+    is_child = [ident in child_ids for ident in entity_ids]
     candidates = []
     for number, part in enumerate(parts):
-        ids = [snapshot.entity_ids[v] for v in part]
-        count = sum(1 for i in ids if i in child_ids)
+        count = sum(is_child[v] for v in part)
         if count >= min_children:
-            candidates.append((-count, number, ids))
+            candidates.append((-count, number))
     candidates.sort()
-    chosen = candidates[:limit]
-    entities = _entities(session, sorted({i for _, _, ids in chosen for i in ids}))
+    chosen = [number for _, number in candidates[:limit]]
+    entities = _entities(session, sorted({entity_ids[v] for number in chosen for v in parts[number]}))
     groups = []
-    for _, number, ids in chosen:
-        members = [entities[i] for i in ids]
+    for number in chosen:
+        members = [entities[entity_ids[v]] for v in parts[number]]
         groups.append(PeerGroup(group=number, children=[m for m in members if m.kind == "child"],
-                                others=[m for m in members if m.kind != "child"], links=inner[number]))
+                                others=[m for m in members if m.kind != "child"],
+                                links=_inner_links(snapshot, graph, parts[number])))
     return groups
+
+
+def _inner_links(snapshot: Snapshot, graph: Any, part: list[int]) -> int:
+    """How many links join two members of one group (parallel links counted; igraph keeps them as weights)."""
+    if graph is not None:
+        return int(sum(graph.induced_subgraph(part).es["weight"]))
+    members = set(part)
+    return sum(1 for a, b in snapshot.edges if a in members and b in members and a != b)
 
 
 def connectors(session: Session, *, viewer: Viewer, top: int = 20, kinds: list[str] | None = None,

@@ -54,9 +54,14 @@ def _kinds(session: Session, ids: Sequence[int]) -> dict[int, str]:
 def entities_by_id(session: Session, ids: Sequence[int]) -> dict[int, EntityOut]:
     """Entities by id."""
     out: dict[int, EntityOut] = {}
+    # Only the shown columns, as plain rows: a peer-groups answer lists tens of thousands of entities, and
+    # loading each as an ORM object (with its attributes JSON) cost more than finding the groups.
+    columns = [NetworkEntity.id, NetworkEntity.kind, NetworkEntity.key, NetworkEntity.label, NetworkEntity.child_id,
+               NetworkEntity.place_type, NetworkEntity.area_code, NetworkEntity.compartment]
     for start in range(0, len(ids), CHUNK):
-        for row in session.scalars(select(NetworkEntity).where(NetworkEntity.id.in_(ids[start:start + CHUNK]))):
-            out[row.id] = EntityOut.model_validate(row)
+        for row in session.execute(select(*columns).where(NetworkEntity.id.in_(ids[start:start + CHUNK]))):
+            out[row[0]] = EntityOut(id=row[0], kind=row[1], key=row[2], label=row[3], child_id=row[4],
+                                    place_type=row[5], area_code=row[6], compartment=row[7])
     return out
 
 
