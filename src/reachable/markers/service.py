@@ -98,16 +98,37 @@ def set_marker(session: Session, *, child_id: int, code: str, by: str, reason: s
     evidence = [int(event_id) for event_id in evidence_event_ids]
     marker = find_open(session, child_id=child_id, code=code)
     if marker is None:
-        marker = Marker(child_id=child_id, code=code, status="active" if direct else "proposed", basis=basis,
-                        set_by=by, set_by_agency_id=agency_id, set_at=at, reason=reason,
-                        evidence_event_ids={"ids": evidence}, rule_id=rule_id, rule_version=rule_version,
-                        review_due_at=at + timedelta(days=spec.review_days if direct else PROPOSAL_REVIEW_DAYS))
+        marker = _new_marker(spec, child_id=child_id, direct=direct, basis=basis, by=by, agency_id=agency_id, at=at,
+                             reason=reason, evidence=evidence, rule_id=rule_id, rule_version=rule_version)
         session.add(marker)
         session.flush()
         action = "set" if direct else "proposed"
         _history(session, marker, action=action, at=at, by=by, reason=reason, agency_id=agency_id, evidence=evidence,
                  rule_id=rule_id, rule_version=rule_version)
         return MarkerChange(marker, action)
+    action, new = _advance(marker, spec, direct=direct, evidence=evidence, by=by, agency_id=agency_id, at=at,
+                           reason=reason)
+    if action == "unchanged":
+        return MarkerChange(marker, action)
+    _history(session, marker, action=action, at=at, by=by, reason=reason, agency_id=agency_id, evidence=new,
+             rule_id=rule_id, rule_version=rule_version)
+    session.flush()
+    return MarkerChange(marker, action)
+
+
+def _new_marker(spec: MarkerCode, *, child_id: int, direct: bool, basis: str, by: str, agency_id: int | None,
+                at: datetime, reason: str, evidence: list[int], rule_id: str | None,
+                rule_version: str | None) -> Marker:
+    """A new marker: active when the agency may set the code, else proposed (with the shorter proposal review)."""
+    return Marker(child_id=child_id, code=spec.code, status="active" if direct else "proposed", basis=basis,
+                  set_by=by, set_by_agency_id=agency_id, set_at=at, reason=reason,
+                  evidence_event_ids={"ids": evidence}, rule_id=rule_id, rule_version=rule_version,
+                  review_due_at=at + timedelta(days=spec.review_days if direct else PROPOSAL_REVIEW_DAYS))
+
+
+def _advance(marker: Marker, spec: MarkerCode, *, direct: bool, evidence: list[int], by: str, agency_id: int | None,
+             at: datetime, reason: str) -> tuple[str, list[int]]:
+    """Confirm or support an open marker in place; (action, evidence not seen before), or "unchanged" on a replay."""
     known = list(marker.evidence_event_ids.get("ids", []))
     new = [event_id for event_id in evidence if event_id not in known]
     if marker.status == "proposed" and direct:
@@ -115,14 +136,11 @@ def set_marker(session: Session, *, child_id: int, code: str, by: str, reason: s
         marker.reason, marker.review_due_at = reason, at + timedelta(days=spec.review_days)
         action = "confirmed"
     elif evidence and not new:
-        return MarkerChange(marker, "unchanged")  # a replay of evidence already counted
+        return "unchanged", []  # a replay of evidence already counted
     else:
         action = "supported"
     marker.evidence_event_ids = {"ids": known + new}
-    _history(session, marker, action=action, at=at, by=by, reason=reason, agency_id=agency_id, evidence=new,
-             rule_id=rule_id, rule_version=rule_version)
-    session.flush()
-    return MarkerChange(marker, action)
+    return action, new
 
 
 def apply_cin_factors(session: Session, *, child_id: int, factors: Sequence[str], event_id: int, agency_id: int,
@@ -170,26 +188,17 @@ class MarkerBook:
         evidence = [int(event_id) for event_id in evidence_event_ids]
         marker = self.open.setdefault(child_id, {}).get(code)
         if marker is None:
-            marker = Marker(child_id=child_id, code=code, status="active" if direct else "proposed", basis=basis,
-                            set_by=by, set_by_agency_id=agency_id, set_at=at, reason=reason,
-                            evidence_event_ids={"ids": evidence}, rule_id=rule_id, rule_version=rule_version,
-                            review_due_at=at + timedelta(days=spec.review_days if direct else PROPOSAL_REVIEW_DAYS))
+            marker = _new_marker(spec, child_id=child_id, direct=direct, basis=basis, by=by, agency_id=agency_id,
+                                 at=at, reason=reason, evidence=evidence, rule_id=rule_id, rule_version=rule_version)
             self.open[child_id][code] = marker
             self.new.append(marker)
             action = "set" if direct else "proposed"
             self._step(marker, action, at, by, reason, agency_id, evidence, rule_id, rule_version)
             return action
-        known = list(marker.evidence_event_ids.get("ids", []))
-        new = [event_id for event_id in evidence if event_id not in known]
-        if marker.status == "proposed" and direct:
-            marker.status, marker.set_by, marker.set_by_agency_id, marker.set_at = "active", by, agency_id, at
-            marker.reason, marker.review_due_at = reason, at + timedelta(days=spec.review_days)
-            action = "confirmed"
-        elif evidence and not new:
-            return "unchanged"  # a replay of evidence already counted
-        else:
-            action = "supported"
-        marker.evidence_event_ids = {"ids": known + new}
+        action, new = _advance(marker, spec, direct=direct, evidence=evidence, by=by, agency_id=agency_id, at=at,
+                               reason=reason)
+        if action == "unchanged":
+            return action
         self._step(marker, action, at, by, reason, agency_id, new, rule_id, rule_version)
         return action
 
