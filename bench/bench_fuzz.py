@@ -110,14 +110,17 @@ def parsers(per_format: int, imports: int) -> list[dict[str, Any]]:
     ]
 
 
-def run(scale: str) -> list[dict[str, Any]]:
-    """API then parser fuzzing at a scale."""
+def run(scale: str, part: str = "all") -> list[dict[str, Any]]:
+    """API then parser fuzzing at a scale (`part`: both, or only one of them)."""
     examples, per_format, imports = SCALES[scale]
-    return api(examples) + parsers(per_format, imports)
+    figures = api(examples) if part in ("all", "api") else []
+    return figures + (parsers(per_format, imports) if part in ("all", "parsers") else [])
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="smoke", choices=sorted(SCALES))
-    for figure in run(parser.parse_args().scale):
+    parser.add_argument("--part", default="all", choices=["all", "api", "parsers"])
+    options = parser.parse_args()
+    for figure in run(options.scale, options.part):
         print(figure)
