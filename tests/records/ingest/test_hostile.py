@@ -17,6 +17,7 @@ CASES = [
     ("xxe.xml", "CSC-E08000025", "(file)", "DOCTYPE or ENTITY declaration is refused"),
     ("billion_laughs.xml", "CSC-E08000025", "(file)", "DOCTYPE or ENTITY declaration is refused"),
     ("cin_bad_codes.xml", "CSC-E08000025", "CINdetails[1].ReferralSource", "unknown code"),
+    ("cin_no_episode.xml", "CSC-E08000025", "CINdetails", "is required"),
     ("police_wrong_columns.csv", POLICE, "(header)", "wrong columns"),
     ("police_bad_dates.csv", POLICE, "arrested_at", "not a valid date and time"),
     ("police_bad_codes.csv", POLICE, "offence_category", "unknown code"),

@@ -131,7 +131,11 @@ class _Child:
             "home_area_code": area,
         }, source=self.source, line=self.line, errors=self.errors)
         events: list[dict[str, Any]] = []
-        for index, details in enumerate(_all(self.element, "CINdetails"), start=1):
+        episodes = _all(self.element, "CINdetails")
+        if not episodes:  # the census lists a child only for an episode of need; without one nothing is known
+            self.fail("CINdetails", "is required: every child in a CIN census has at least one episode of need",
+                      None)
+        for index, details in enumerate(episodes, start=1):
             events.extend(self._details(details, f"CINdetails[{index}]", la_id))
         built: list[EventIn] = []
         if person is not None:
