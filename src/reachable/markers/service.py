@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reachable.areas import service as areas
@@ -22,6 +22,9 @@ from reachable.markers.schemas import MarkerCode
 
 OPEN = ("proposed", "active")
 PROPOSAL_REVIEW_DAYS = 5  # a proposal waits at most this long for an agency that may set it to decide
+_NEW_COLUMNS = ("child_id", "code", "status", "basis", "set_by", "set_by_agency_id", "set_at", "reason",
+                "evidence_event_ids", "rule_id", "rule_version", "review_due_at", "last_reviewed_at", "ended_at",
+                "end_reason")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ def apply_cin_factors(session: Session, *, child_id: int, factors: Sequence[str]
     return changes
 
 
+# Built once: every ingest chunk (an API event is a chunk of one) reads its children's open markers with it.
+_OPEN_OF_CHILDREN = (select(Marker).where(Marker.child_id.in_(bindparam("ids", expanding=True)),
+                                          Marker.status.in_(OPEN)).order_by(Marker.id))
+
+
 class MarkerBook:
     """Many children's open markers held in memory for one ingest chunk: changes apply at once (later events of the
     chunk see them), and `write` stores the new markers and every history step in a few statements."""
@@ -167,8 +175,7 @@ class MarkerBook:
         ids = sorted(set(child_ids))
         self.open: dict[int, dict[str, Marker]] = {child_id: {} for child_id in ids}
         for start in range(0, len(ids), 1000):
-            for marker in session.scalars(select(Marker).where(Marker.child_id.in_(ids[start:start + 1000]),
-                                                               Marker.status.in_(OPEN)).order_by(Marker.id)):
+            for marker in session.scalars(_OPEN_OF_CHILDREN, {"ids": ids[start:start + 1000]}):
                 self.open[marker.child_id].setdefault(marker.code, marker)  # the oldest, as find_open does
         self.new: list[Marker] = []
         self.steps: list[tuple[Marker, dict[str, Any]]] = []
@@ -224,11 +231,18 @@ class MarkerBook:
                                     "rule_id": rule_id, "rule_version": rule_version}))
 
     def write(self) -> None:
-        """Store new markers (one batched insert), changed ones, then every history step (one insert)."""
+        """Store new markers (one multi-row insert), changed ones, then every history step (one insert)."""
         if self.new:
-            self.session.add_all(self.new)
+            # One Core multi-row insert (the ORM's flush inserted these a row per statement). A chunk creates at
+            # most one marker per child and code (an open one is supported instead), so that pair finds each id.
+            table = cast(Table, Marker.__table__)
+            rows = [{column: getattr(marker, column) for column in _NEW_COLUMNS} for marker in self.new]
+            returned = self.session.execute(insert(table).returning(table.c.id, table.c.child_id, table.c.code), rows)
+            ids = {(child_id, code): marker_id for marker_id, child_id, code in returned}
+            for marker in self.new:
+                marker.id = ids[(marker.child_id, marker.code)]  # stays outside the session: reads load the row
             self.new = []
-        self.session.flush()
+        self.session.flush()  # markers read from the store and changed in this chunk
         if self.steps:
             self.session.execute(insert(MarkerHistory), [dict(values, marker_id=marker.id)
                                                          for marker, values in self.steps])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -58,6 +58,22 @@ class StoredFiring:
     def changed(self) -> bool:
         """Whether a repeat in this chunk added evidence."""
         return self.evidence_event_ids is not self.read
+
+
+def _firings_of_children() -> Select[Any]:
+    """The earlier firings of some children as dedupe needs them (built once: a chunk of one event runs it too)."""
+    table = cast(Table, RuleFiring.__table__)
+    return (select(table.c.id, table.c.rule_id, table.c.event_kind, table.c.event_occurred_at, table.c.incident_ref,
+                   table.c.evidence_event_ids, table.c.child_id)
+            .where(table.c.child_id.in_(bindparam("ids", expanding=True))).order_by(table.c.id))
+
+
+_FIRINGS_OF_CHILDREN = _firings_of_children()
+_FIRINGS = cast(Table, RuleFiring.__table__)
+# Built once, like the read above: building a statement costs about as much as running it for a chunk of one.
+_INSERT_FIRINGS = insert_or_ignore(_FIRINGS, ["dedupe_key"]).returning(_FIRINGS.c.id, _FIRINGS.c.dedupe_key)
+_ADD_EVIDENCE = update(_FIRINGS).where(_FIRINGS.c.id == bindparam("firing_id")).values(
+    evidence_event_ids=bindparam("evidence", type_=_FIRINGS.c.evidence_event_ids.type))
 
 
 def owner_codes(facts: EventFacts) -> set[str]:
@@ -130,12 +146,8 @@ class Chunk:
         wanted = [child_id for child_id in child_ids if self.states[child_id].firings is None]
         for child_id in wanted:
             self.states[child_id].firings = []
-        table = cast(Table, RuleFiring.__table__)
-        columns = (table.c.id, table.c.rule_id, table.c.event_kind, table.c.event_occurred_at, table.c.incident_ref,
-                   table.c.evidence_event_ids, table.c.child_id)
         for start in range(0, len(wanted), 1000):
-            for row in self.session.execute(select(*columns).where(
-                    table.c.child_id.in_(wanted[start:start + 1000])).order_by(table.c.id)):
+            for row in self.session.execute(_FIRINGS_OF_CHILDREN, {"ids": wanted[start:start + 1000]}):
                 evidence = dict(row.evidence_event_ids or {})
                 firing = StoredFiring(row.id, row.rule_id, row.event_kind, row.event_occurred_at, row.incident_ref,
                                       evidence, evidence)
@@ -155,12 +167,10 @@ class Chunk:
         ids: list[int] = []
         clashes = 0
         if self.pending:
-            table = cast(Table, RuleFiring.__table__)
             for firing in self.pending:
                 firing.values["evidence_event_ids"] = firing.evidence_event_ids  # repeats in the chunk included
-            statement = insert_or_ignore(table, ["dedupe_key"]).returning(table.c.id, table.c.dedupe_key)
             stored = {key: firing_id for firing_id, key in self.session.execute(
-                statement, [firing.values for firing in self.pending])}
+                _INSERT_FIRINGS, [firing.values for firing in self.pending])}
             for firing in self.pending:
                 firing.id = stored.pop(firing.dedupe_key, None)
                 # Stored already (the per-child lock makes this all but impossible): its tasks are not repeated. Its
@@ -176,9 +186,7 @@ class Chunk:
         repeated = [{"firing_id": firing.id, "evidence": firing.evidence_event_ids}
                     for firing in self.stored if firing.changed()]
         if repeated:
-            table = cast(Table, RuleFiring.__table__)
-            self.session.execute(update(table).where(table.c.id == bindparam("firing_id")).values(
-                evidence_event_ids=bindparam("evidence", type_=table.c.evidence_event_ids.type)), repeated)
+            self.session.execute(_ADD_EVIDENCE, repeated)
             for values in repeated:  # a firing the session already holds must not show the old evidence
                 held = self.session.identity_map.get(identity_key(RuleFiring, values["firing_id"]))
                 if held is not None:

@@ -160,16 +160,16 @@ class EventFacts:
         self.session, self.event, self.agency, self.state = session, event, agency, state
         self.source_records = source_records
         self.payload: dict[str, Any] = dict(event.payload or {})
-
-    @property
-    def at(self) -> datetime:
-        """When the event happened."""
-        occurred: datetime = self.event.occurred_at
-        return occurred
+        # Plain attributes: conditions, windows and dedupe read these thousands of times per chunk.
+        self.at: datetime = event.occurred_at
+        self._before: list[EventOut] | None = None
 
     def before(self) -> list[EventOut]:
-        """The child's chronology up to and including this event's time."""
-        return [item for item in self.state.history if item.occurred_at <= self.at]
+        """The child's chronology up to and including this event's time (worked out once per event)."""
+        if self._before is None:
+            at = self.at
+            self._before = [item for item in self.state.history if item.occurred_at <= at]
+        return self._before
 
     def is_open(self, status: str) -> bool:
         """Whether a plan or looked-after period is open at the event (its latest boundary is a start)."""

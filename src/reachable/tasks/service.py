@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from reachable.common.dates import add_working_days, utcnow
@@ -45,6 +45,16 @@ def create_task_id(session: Session, *, spec: TaskSpec, at: datetime) -> int | N
     # as parameters so one compiled statement serves every task.
     inserted: int | None = session.execute(statement.returning(table.c.id), values).scalar()
     return inserted
+
+
+# Built once: chunks that close tasks (a return interview answering a missing episode…) read them with it.
+_OPEN_OF_CHILDREN = (select(Task).where(Task.child_id.in_(bindparam("ids", expanding=True)), Task.status == "open",
+                                        Task.rule_id.in_(bindparam("rules", expanding=True)))
+                     .order_by(Task.due_at.is_(None), Task.due_at, Task.id))
+
+
+_TASKS = cast(Table, Task.__table__)
+_INSERT_TASKS = insert_or_ignore(_TASKS, ["dedupe_key"]).returning(_TASKS.c.id, _TASKS.c.dedupe_key)
 
 
 @dataclass
@@ -88,10 +98,8 @@ class TaskBook:
         if wanted not in self._open:
             found: dict[int, list[Task]] = {}
             for start in range(0, len(self.child_ids), 1000):
-                query = (select(Task).where(Task.child_id.in_(self.child_ids[start:start + 1000]),
-                                            Task.status == "open", Task.rule_id.in_(wanted))
-                         .order_by(Task.due_at.is_(None), Task.due_at, Task.id))
-                for task in self.session.scalars(query):
+                params = {"ids": self.child_ids[start:start + 1000], "rules": list(wanted)}
+                for task in self.session.scalars(_OPEN_OF_CHILDREN, params):
                     found.setdefault(cast(int, task.child_id), []).append(task)
             self._open[wanted] = found
         return self._open[wanted].get(child_id, [])
@@ -128,9 +136,7 @@ class TaskBook:
         self.pending, self.keys = [], set()
         if not wanted:
             return
-        table = cast(Table, Task.__table__)
-        statement = insert_or_ignore(table, ["dedupe_key"]).returning(table.c.id, table.c.dedupe_key)
-        ids = {key: task_id for task_id, key in self.session.execute(statement, [p.values for p in wanted])}
+        ids = {key: task_id for task_id, key in self.session.execute(_INSERT_TASKS, [p.values for p in wanted])}
         for pending in wanted:
             pending.id = ids.pop(pending.values["dedupe_key"], None)
 
