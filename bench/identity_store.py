@@ -117,13 +117,15 @@ def simulated_world_store(folder: Path, *, seed: int, children: int = 30_000) ->
             simulate(world, children=children, years=3, seed=seed)
         url = f"sqlite:///{ingested}"
         migrate.upgrade(url)
-        factory = session_factory(make_engine(url))
+        loading = make_engine(url)
+        factory = session_factory(loading)
         with unit_of_work(factory) as session:
             areas.load_reference_areas(session)
         sources, problems = expand([world], format="auto", agency=None)
         with unit_of_work(factory) as session:
             pipeline.ingest_files(session, sources=sources, actor=actor, accept_valid=True,
                                   rejects=folder / "rejects.csv", progress=False, errors=problems, stages=[])
+        loading.dispose()  # closing the last connection folds the WAL into the file the copy below reads
     shutil.copyfile(ingested, linked)
     url = f"sqlite:///{linked}"
     migrate.upgrade(url)  # the reused store may predate a later migration

@@ -115,3 +115,15 @@ def test_names_swapped_at_the_same_address_are_compared() -> None:
     stored = features.features({"record_id": 1, "first_name": "Maryam", "last_name": "Sharma", "postcode": "B33 7WH"})
     swapped = features.features({"record_id": 2, "first_name": "Sharma", "last_name": "Maryam", "postcode": "B33 7WH"})
     assert blocking.probe_keys(swapped) & blocking.index_keys(stored)
+
+
+def test_same_home_and_birth_year_are_compared() -> None:
+    # A mistyped day with a misspelt surname at the same address: no name or date rule reaches the pair.
+    school = features.features({"record_id": 1, "first_name": "Megan", "last_name": "Thomson", "dob": "2016-03-18",
+                                "postcode": "B11 0UX"})
+    health = features.features({"record_id": 2, "first_name": "Meggan", "last_name": "Thompson",
+                                "dob": "2016-03-19", "postcode": "B11 0UX"})
+    next_year = features.features({"record_id": 3, "first_name": "Ellie", "last_name": "Thompson",
+                                   "dob": "2017-05-02", "postcode": "B11 0UX"})
+    assert blocking.probe_keys(health) & blocking.index_keys(school)
+    assert not blocking.probe_keys(next_year) & blocking.index_keys(school)

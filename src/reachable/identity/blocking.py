@@ -26,6 +26,10 @@ RULES: tuple[tuple[str, ...], ...] = (
     # Rules added later go last: a rule's position is part of its key in the stored incremental index.
     ("postcode", "ln_sdx"),  # same home, date of birth missing, forename a nickname or misspelt
     ("dob", "area"),  # same council: statutory returns (CIN census, SSDA903) carry no names at all
+    # Same home and birth year: a mistyped day with a name written differently or swapped (Megan Thomson /
+    # Meggan Thompson), or a nameless SSDA903 record whose day and month are transposed. Siblings born the same
+    # year at one address (twins) are few, so this stays cheap.
+    ("postcode", "dob_year"),
 )
 SWAPPED_DOB = "l.dob = r.dob_swapped AND l.ln_sdx = r.ln_sdx"  # day and month transposed
 # Forename and surname swapped (within the birth year: names like Ali, James or Thomas are both, so the bare

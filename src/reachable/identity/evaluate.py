@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -110,6 +111,22 @@ def read_truth(directory: Path) -> tuple[dict[tuple[str, str], str], dict[str, d
             for row in csv.DictReader(handle):
                 attributes[row["child_id"]] = {k: v for k, v in row.items() if k != "child_id" and v is not None}
     return truth, attributes
+
+
+def reference_date(directory: Path) -> date | None:
+    """The date the records describe: the end of the simulated window in the output's manifest.json, if any.
+
+    Age bands are ages when the agencies knew the child; measured at today's date a three-year-old world's
+    16-17-year-olds would count as adults and its under-tens would be the youngest few birth years only."""
+    for folder in (directory, directory.parent):
+        path = folder / "manifest.json"
+        if path.is_file():
+            try:
+                end = json.loads(path.read_text(encoding="utf-8")).get("window", {}).get("end")
+                return date.fromisoformat(str(end)[:10]) if end else None
+            except (ValueError, AttributeError):
+                return None
+    return None
 
 
 def format_report(name: str, result: Mapping[str, Any]) -> list[str]:
