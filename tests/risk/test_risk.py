@@ -115,10 +115,10 @@ def test_score_ranks_and_never_changes_status(session: Session) -> None:
     before = identity.get_child(session, child_id=high).status
     ranked = risk.early_identification(session, limit=10, as_of=NOW)
     assert [r.child_id for r in ranked] == [high, low]
-    assert [r.score for r in ranked] == [9 + 4, 6]
+    assert [r.score for r in ranked] == [7 + 4, 6]
     assert {f["indicator"] for f in ranked[0].factors} == {"went_missing", "deal_line"}
     assert all(f["event_ids"] for f in ranked[0].factors)
-    assert {r.version for r in ranked} == {"early-id-2"} == {early.model().version}
+    assert {r.version for r in ranked} == {"early-id-3"} == {early.model().version}
     assert identity.get_child(session, child_id=high).status == before
     assert session.scalar(select(func.count()).select_from(RiskAssessment)) == 0
 
@@ -131,15 +131,41 @@ def test_score_counts_each_factor_once_and_only_in_the_window() -> None:
               hit(4, "stop_search", 20, grounds="drugs", items_found=["cash"])]
     score = early.score_events(1, events, as_of=NOW, dob=date(2009, 1, 1))
     assert {f.indicator_id: (f.points, f.event_ids) for f in score.factors} == {
-        "went_missing": (9, [2, 3]), "search_found": (5, [4]), "stop_search": (3, [4])}
-    assert [s for _, s in early.rolling(events, dob=date(2009, 1, 1))] == [9, 9, 9, 17]
+        "went_missing": (7, [2, 3]), "search_found": (5, [4]), "stop_search": (3, [4])}
+    assert [s for _, s in early.rolling(events, dob=date(2009, 1, 1))] == [7, 7, 7, 15]
 
 
 def test_missing_under_13_scores_more_and_unknown_age_never_counts_as_young() -> None:
     missing = [early.Hit(1, "missing_reported", NOW - timedelta(days=5), {})]
-    assert early.score_events(1, missing, as_of=NOW, dob=date(2013, 1, 1)).score == 9 + 1
-    assert early.score_events(1, missing, as_of=NOW, dob=date(2009, 1, 1)).score == 9
-    assert early.score_events(1, missing, as_of=NOW, dob=None).score == 9
+    assert early.score_events(1, missing, as_of=NOW, dob=date(2013, 1, 1)).score == 7 + 1
+    assert early.score_events(1, missing, as_of=NOW, dob=date(2009, 1, 1)).score == 7
+    assert early.score_events(1, missing, as_of=NOW, dob=None).score == 7
+
+
+def test_long_missing_episode_scores_more_only_when_the_same_episode_lasted_24_hours() -> None:
+    def hit(n: int, kind: str, hours: float, ref: str) -> early.Hit:
+        return early.Hit(n, kind, NOW - timedelta(days=40) + timedelta(hours=hours), {"episode_ref": ref})
+
+    short = [hit(1, "missing_reported", 0, "E1"), hit(2, "missing_found", 6, "E1")]
+    long = [hit(1, "missing_reported", 0, "E1"), hit(2, "missing_found", 30, "E1")]
+    # A finding 30 hours after a report of a different episode is not a long episode.
+    unpaired = [hit(1, "missing_reported", 0, "E1"), hit(2, "missing_found", 30, "E2")]
+    assert early.score_events(1, short, as_of=NOW, dob=date(2009, 1, 1)).score == 7
+    scored = early.score_events(1, long, as_of=NOW, dob=date(2009, 1, 1))
+    assert scored.score == 7 + 3
+    assert {f.indicator_id: f.event_ids for f in scored.factors} == {"went_missing": [1], "missing_24h": [2]}
+    assert early.score_events(1, unpaired, as_of=NOW, dob=date(2009, 1, 1)).score == 7
+    assert [s for _, s in early.rolling(long, dob=date(2009, 1, 1))] == [7, 10]
+
+
+def test_sexual_exploitation_assessment_carries_its_own_weight() -> None:
+    # Girls' criminal exploitation is often recorded as CSE (11A): that record scores like an NRM referral.
+    def assessed(*factors: str) -> list[early.Hit]:
+        return [early.Hit(1, "assessment_completed", NOW - timedelta(days=10), {"factors": list(factors)})]
+
+    assert early.score_events(1, assessed("11A"), as_of=NOW).score == 8
+    assert early.score_events(1, assessed("24A"), as_of=NOW).score == 3
+    assert early.score_events(1, assessed("11A", "24A"), as_of=NOW).score == 8 + 3
 
 
 def test_no_protected_characteristic_and_no_perpetrator_links(session: Session) -> None:
@@ -194,7 +220,7 @@ def test_evaluate_against_truth(session: Session, tmp_path: Path) -> None:
     report = evaluation.evaluate(session, truth_dir=tmp_path, list_share=0.01, as_of=NOW)
     methods = report["methods"]
     assert isinstance(methods, dict)
-    assert report["list_size_limit"] == 2 and report["threshold_points"] == 9
+    assert report["list_size_limit"] == 2 and report["threshold_points"] == 7
     system, practice, missing = methods["system"], methods["current_practice"], methods["any_missing"]
     assert (system["list_size"], system["precision"], system["recall"]) == (2, 0.5, 0.5)
     assert system["share_flagged_before_first_pwits_arrest"] == 0.5

@@ -42,6 +42,8 @@ class EarlyFactor(BaseModel):
     label: str
     points: int
     under_age: int | None = None
+    # For a finding (missing_found): the episode it closes lasted at least this long, from the report.
+    min_missing_hours: int | None = None
     match: Match
 
 
@@ -92,8 +94,26 @@ class Hit:
     payload: dict[str, object]
 
 
-def matched_factors(event: Hit | EventOut, *, dob: date | None) -> list[EarlyFactor]:
-    """The factors one event evidences (an age-conditioned factor needs the child's date of birth)."""
+def episode_hours(events: Sequence[Hit | EventOut]) -> dict[int, float]:
+    """How long each missing episode lasted, keyed by the id of the event that closed it (found after reported).
+
+    The report and the finding of one episode share its `episode_ref`; an episode without both has no length.
+    """
+    reported: dict[object, datetime] = {}
+    hours: dict[int, float] = {}
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        ref = event.payload.get("episode_ref")
+        if ref is None:
+            continue
+        if event.kind == "missing_reported":
+            reported.setdefault(ref, event.occurred_at)
+        elif event.kind == "missing_found" and ref in reported:
+            hours[event.id] = (event.occurred_at - reported[ref]).total_seconds() / 3600
+    return hours
+
+
+def matched_factors(event: Hit | EventOut, *, dob: date | None, hours: float | None = None) -> list[EarlyFactor]:
+    """The factors one event evidences (age-conditioned ones need `dob`; duration-conditioned ones `hours`)."""
     found = []
     for factor in model().factors:
         if factor.points <= 0 or event.kind not in factor.match.kinds:
@@ -101,6 +121,8 @@ def matched_factors(event: Hit | EventOut, *, dob: date | None) -> list[EarlyFac
         if not _payload_matches(factor.match, dict(event.payload)):
             continue
         if factor.under_age is not None and (dob is None or age_on(dob, event.occurred_at.date()) >= factor.under_age):
+            continue
+        if factor.min_missing_hours is not None and (hours is None or hours < factor.min_missing_hours):
             continue
         found.append(factor)
     return found
@@ -110,10 +132,11 @@ def score_events(child_id: int, events: Sequence[Hit | EventOut], *, as_of: date
                  dob: date | None = None) -> Score:
     """Points from events in the window before `as_of`: each factor counts once, with all its evidence."""
     since = as_of - timedelta(days=model().window_days)
+    lengths = episode_hours(events)
     evidence: dict[str, list[int]] = {}
     for event in events:
         if since <= event.occurred_at <= as_of:
-            for factor in matched_factors(event, dob=dob):
+            for factor in matched_factors(event, dob=dob, hours=lengths.get(event.id)):
                 evidence.setdefault(factor.id, []).append(event.id)
     factors = [Factor(f.id, f.label, f.points, evidence[f.id]) for f in model().factors if f.id in evidence]
     return Score(child_id=child_id, score=sum(f.points for f in factors), factors=factors)
@@ -123,7 +146,8 @@ def rolling(events: Sequence[Hit], *, dob: date | None) -> list[tuple[datetime, 
     """The score just after each event (events in time order): one pass with a sliding window."""
     window = timedelta(days=model().window_days)
     points = {f.id: f.points for f in model().factors}
-    matched = [[f.id for f in matched_factors(e, dob=dob)] for e in events]
+    lengths = episode_hours(events)
+    matched = [[f.id for f in matched_factors(e, dob=dob, hours=lengths.get(e.id))] for e in events]
     counts: Counter[str] = Counter()
     left, out = 0, []
     for index, event in enumerate(events):
