@@ -2,7 +2,8 @@
 against row-by-row `records.service.store_events` measured in the same run (issue 4: >= 30,000 events/s), and
 the streaming API: single-event submissions/s and p99 with 16 clients on a real server (>= 500/s, <= 100 ms).
 
-Usage: python -m bench.bench_ingest --scale smoke|medium|full [--events N] [--postgres URL] [--no-api] [--save]
+Usage: python -m bench.bench_ingest --scale smoke|medium|full [--events N] [--postgres URL] [--no-api]
+       [--world FILE] [--no-sqlite] [--save]
 Figures: "bulk store" = read + parse + validate + write of a canonical JSONL file (no later stages), committed;
 "bulk pipeline" = the same plus every stage (linkage, NRM, rules, network) on each chunk, as `reachable ingest`
 runs it. --save writes bench/results/ingest-<scale>.json and .md.
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -34,7 +36,7 @@ from reachable.records.ingest.base import Source
 from reachable.records.schemas import EventIn
 
 TARGET = ">= 30000"
-SCALES = {"smoke": 20_000, "medium": 100_000, "full": 500_000}
+SCALES = {"smoke": 20_000, "medium": 100_000, "full": 5_000_000}  # full: the target's 5-million-event world
 PG_URL = os.environ.get("REACHABLE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/reachable_bench")
 KINDS = [
     ("missing_reported", {"missing_type": "M", "risk_level": "medium"}),
@@ -75,10 +77,12 @@ def fresh(url: str) -> Any:
     return engine
 
 
-def bulk(url: str, path: Path, *, stages: bool) -> tuple[float, float, float | None]:
-    """Seconds to import the file in one committed transaction; CPU seconds of this process and of PostgreSQL's."""
+def bulk(url: str, path: Path, *, stages: bool) -> tuple[float, float, float | None, float]:
+    """Seconds to import the file in one committed transaction; CPU seconds of this process, of PostgreSQL's and
+    of this thread (the reader: with the writer thread's database work overlapped, the critical path)."""
     engine = fresh(url)
     client = _cpu()
+    reader = time.thread_time()
     started = time.perf_counter()
     with unit_of_work(session_factory(engine)) as session:
         backend = _backend_pid(session)
@@ -89,7 +93,7 @@ def bulk(url: str, path: Path, *, stages: bool) -> tuple[float, float, float | N
     elapsed = time.perf_counter() - started
     engine.dispose()
     used = None if server is None or server_after is None else server_after - server
-    return elapsed, _cpu() - client, used
+    return elapsed, _cpu() - client, used, time.thread_time() - reader
 
 
 def _cpu() -> float:
@@ -129,12 +133,19 @@ def row_by_row(url: str, path: Path, limit: int) -> float:
     return elapsed / len(lines)
 
 
-def run(scale: str, events: int | None = None, postgres: str | None = PG_URL, api: bool = True) -> list[dict[str, Any]]:
-    """Measure both databases, then the API; each figure with target, baseline (row-by-row) and ratio."""
+def run(scale: str, events: int | None = None, postgres: str | None = PG_URL, api: bool = True,
+        world: Path | None = None, sqlite: bool = True) -> list[dict[str, Any]]:
+    """Measure both databases, then the API; each figure with target, baseline (row-by-row) and ratio.
+
+    `world`: the canonical file to import, written there unless it already holds the right number of events
+    (a 5-million-event world takes minutes to write); `sqlite=False` measures PostgreSQL alone.
+    """
     count = events or SCALES[scale]
     work = Path(tempfile.mkdtemp(prefix="reachable-ingest-bench-"))
-    path = write_world(work / "world.jsonl", count)
-    targets = {"sqlite": f"sqlite:///{work / 'bench.db'}"}
+    path = world or work / "world.jsonl"
+    if not (path.exists() and _lines(path) == count):
+        write_world(path, count)
+    targets = {"sqlite": f"sqlite:///{work / 'bench.db'}"} if sqlite else {}
     if postgres and _postgres(postgres):
         targets["postgresql"] = postgres
     results: list[dict[str, Any]] = []
@@ -143,15 +154,19 @@ def run(scale: str, events: int | None = None, postgres: str | None = PG_URL, ap
             for suffix in ("", "-wal", "-shm"):
                 Path(str(work / "bench.db") + suffix).unlink(missing_ok=True)
         baseline = 1 / row_by_row(url, path, min(count, 5000))
-        seconds, client, server = bulk(url, path, stages=False)
+        seconds, client, server, reader = bulk(url, path, stages=False)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         store_rate = count / seconds
         pipeline_rate = count / bulk(url, path, stages=True)[0] if count <= 100_000 else None
         # CPU per event is what a loaded machine distorts least: wall time also counts other programs' turns.
-        cpu = f"CPU µs/event: client {client / count * 1e6:.0f}" + (
-            f", server {server / count * 1e6:.0f}" if server is not None else "")
+        cpu = f"CPU µs/event: client {client / count * 1e6:.0f} (reader thread {reader / count * 1e6:.0f})" + (
+            f", server {server / count * 1e6:.0f}" if server is not None else "") + (
+            f"; peak RSS so far {peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
         results.append({"name": f"bulk store {name}", "value": round(store_rate), "unit": "events/s",
                         "target": TARGET, "baseline": round(baseline), "ratio": round(store_rate / baseline, 1),
                         "note": f"{count:,} events, validation included; baseline = store_events row by row; {cpu}"})
+        # A full-scale run takes a while per database: show each figure as soon as it is known.
+        print(f"[{name}] {store_rate:,.0f} events/s in {seconds:,.0f} s; {cpu}", file=sys.stderr, flush=True)
         if pipeline_rate is not None:
             results.append({"name": f"bulk pipeline {name}", "value": round(pipeline_rate), "unit": "events/s",
                             "target": None, "baseline": round(baseline), "ratio": round(pipeline_rate / baseline, 1),
@@ -164,6 +179,12 @@ def run(scale: str, events: int | None = None, postgres: str | None = PG_URL, ap
     results.append({"name": "load average", "value": round(os.getloadavg()[0], 2), "unit": "", "target": None,
                     "baseline": None, "ratio": None, "note": "1-minute load at the end: other work on the machine"})
     return results
+
+
+def _lines(path: Path) -> int:
+    """The number of lines of a file, counted in blocks."""
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b""))
 
 
 def _postgres(url: str) -> bool:
@@ -190,9 +211,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--postgres", default=PG_URL)
     parser.add_argument("--no-api", action="store_true", help="skip the streaming API measurement")
+    parser.add_argument("--world", type=Path, default=None, help="canonical file to import (kept; reused if complete)")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--save", action="store_true", help="write bench/results/ingest-<scale>.json and .md")
     args = parser.parse_args()
-    figures = run(args.scale, args.events, args.postgres, api=not args.no_api)
+    figures = run(args.scale, args.events, args.postgres, api=not args.no_api, world=args.world,
+                  sqlite=not args.no_sqlite)
     for row in figures:
         ratio = f" ({row['ratio']}x baseline {row['baseline']:,})" if row["ratio"] else ""
         target = f" target {row['target']}" if row["target"] else ""

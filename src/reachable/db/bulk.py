@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, bindparam, func, select, text, true
@@ -34,9 +34,13 @@ def _pg_time(moment: datetime) -> datetime:
     return moment
 
 
-def writes_overlap(session: Session) -> bool:
-    """Whether writing from a second thread overlaps with Python work: PostgreSQL works in its own process."""
-    return _postgres(session)
+def writes_overlap(session: Session, *, few_statements: bool = False) -> bool:
+    """Whether writing from a second thread overlaps with Python work.
+
+    PostgreSQL works in its own process. SQLite works inside ours, without the GIL only while a statement
+    runs: a chunk written in a few statements (`copy_rows_at_once`) overlaps, many short queries do not.
+    """
+    return _postgres(session) or few_statements
 
 
 def timestamp_converter(session: Session) -> Timestamp:
@@ -50,9 +54,10 @@ def allocate_ids(session: Session, *, table: str, count: int) -> list[int]:
         return []
     if _postgres(session):
         # The sequence is looked up once (a sub-select): per row, the lookup cost ten times the nextval itself.
-        rows = session.execute(text("SELECT nextval((SELECT CAST(pg_get_serial_sequence(:t, 'id') AS regclass))) "
-                                    "FROM generate_series(1, :n)"), {"t": table, "n": count})
-        return [int(row[0]) for row in rows]
+        # One row holding an array: fetching thousands of one-number rows cost more than drawing the numbers.
+        drawn = session.execute(text("SELECT array_agg(nextval((SELECT CAST(pg_get_serial_sequence(:t, 'id') "
+                                     "AS regclass)))) FROM generate_series(1, :n)"), {"t": table, "n": count})
+        return [int(value) for value in drawn.scalar_one()]
     # SQLite: this transaction began IMMEDIATE and holds the only write lock, so max(id) cannot move under us.
     top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
     return list(range(int(top) + 1, int(top) + 1 + count))
@@ -76,6 +81,38 @@ def copy_rows(session: Session, *, table: str, columns: Sequence[str], rows: Seq
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
     finally:
         cursor.close()
+
+
+def copy_rows_at_once(session: Session, *, table: str, columns: Sequence[str],
+                      rows: Sequence[Sequence[Any]]) -> None:
+    """copy_rows as one statement: on SQLite the rows go as one JSON array read by json_each.
+
+    Python's sqlite3 holds the GIL between the rows of an executemany; one INSERT ... SELECT runs the whole
+    chunk inside SQLite without it, so a writer thread stores a chunk while the reader parses the next. The
+    values are exactly what executemany would bind: JSON text, numbers and null come back as SQLite text,
+    integers, reals and NULL; dates and times go as sqlite3's own adapters write them (ISO text).
+    """
+    if not rows or _postgres(session):
+        copy_rows(session, table=table, columns=columns, rows=rows)
+        return
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    picks = ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(columns)))
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {picks} FROM json_each(?)"  # noqa: S608
+    cursor = raw.cursor()
+    try:
+        cursor.execute(statement, (json.dumps(rows, default=_sqlite_value, allow_nan=False),))
+    finally:
+        cursor.close()
+
+
+def _sqlite_value(value: Any) -> str:
+    """A date or time as sqlite3's default adapters bind it; anything else JSON cannot carry is an error."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} through a JSON row")
 
 
 def select_by_keys(session: Session, columns: Sequence[InstrumentedAttribute[Any]], key: InstrumentedAttribute[str],

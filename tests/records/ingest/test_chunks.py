@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from reachable.db.dialect import select_by_keys
+from reachable.db.dialect import copy_rows, copy_rows_at_once, select_by_keys
+from reachable.records import service as records
 from reachable.records.ingest.background import Background
+from reachable.records.ingest.writer import event_hash as writer_hash
 from reachable.records.kinds import EventKind
 from reachable.records.models import Event, SourceRecord
 from tests.factories import SAMPLE_PAYLOADS, event, person
@@ -63,6 +65,48 @@ def test_small_chunks_store_what_one_chunk_stores(sessions: sessionmaker[Session
     assert two["created"] == 30 and two["new_versions"] == 5 and two["unchanged"] == 25
     assert len(events) == 95 and len(people) == 9
     assert all(upn and postcode for _, _, postcode, upn, _ in people)  # filled in part-way, across chunks
+
+
+def test_store_only_import_on_the_writer_thread_stores_the_same(sessions: sessionmaker[Session],
+                                                                tmp_path: Path) -> None:
+    # Without later stages SQLite too writes on the writer thread, each chunk as one JSON-array INSERT.
+    first = _file(tmp_path / "first.jsonl", keys=range(60))
+    second = _file(tmp_path / "second.jsonl", keys=range(30, 90), corrected=True)
+    results = []
+    for options in ({"chunk_size": 7, "stages": []}, {"chunk_size": 5000}):
+        with sessions() as session:
+            one = import_paths(session, [first], **options).totals()
+            two = import_paths(session, [second], **options).totals()
+            results.append((one, two, _stored(session)))
+            session.rollback()
+    assert results[0] == results[1]
+
+
+def test_copy_rows_at_once_stores_what_executemany_stores(session: Session) -> None:
+    agency = _agency(session)
+    moment = datetime(2024, 2, 29, 23, 59, 58, 123456, tzinfo=UTC)
+    columns = ("id", "agency_id", "agency_person_id", "first_name", "dob", "sex", "postcode", "content_hash",
+               "first_seen_at", "updated_at")
+    awkward = ["plain", "it's", 'quo"te\n', "ünïcode ✓", "=SUM(A1)", "tab\tbed"]
+    rows = [(index + 900_000, agency, f"P{index}", name, date(2010, 1, index + 1) if index % 2 else None,
+             "F" if index % 3 else None, None, f"h{index}", moment, moment) for index, name in enumerate(awkward)]
+    copy_rows(session, table="source_records", columns=columns, rows=rows[:3])
+    copy_rows_at_once(session, table="source_records", columns=columns, rows=rows[3:])
+    copy_rows_at_once(session, table="source_records", columns=columns, rows=[])
+    session.expire_all()
+    stored = session.scalars(select(SourceRecord).where(SourceRecord.id >= 900_000).order_by(SourceRecord.id)).all()
+    assert [(r.id, r.agency_person_id, r.first_name, r.dob, r.sex, r.content_hash, r.first_seen_at.replace(tzinfo=UTC))
+            for r in stored] == [(row[0], row[2], row[3], row[4], row[5], row[7], moment) for row in rows]
+
+
+def test_writer_hash_is_records_hash() -> None:
+    for kind in KINDS:
+        for extra in ({}, {"note": "ünïcode \u2028 \"quoted\"", "place": "Park", "incident_ref": "INC-1"},
+                      {"occurred_at": datetime(2024, 6, 1, 12, 30)}):
+            item = event(kind, agency_key="K1", person=person(agency_person_id="P1", first_name="Zoë"),
+                         payload=SAMPLE_PAYLOADS[kind], **extra)
+            payload_json = records.normalised_payload(item)[1]
+            assert writer_hash(item, payload_json) == records.event_hash(item, payload_json)
 
 
 def test_select_by_keys_finds_awkward_keys(session: Session) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.errors import FieldError, InputRejected
-from reachable.db.dialect import writes_overlap
+from reachable.db.dialect import bulk_load_cache, writes_overlap
 from reachable.records import service as records
 from reachable.records.ingest.background import Background
 from reachable.records.ingest.base import MAX_FILE_BYTES, ByteCounter, Row, Source
@@ -35,6 +35,7 @@ from reachable.records.validation import prepare_event
 
 Store = Callable[[list[Checked], list[tuple[str, PersonIn]], ImportBatch], StoreResult]
 CHUNK = 5000
+BULK_CACHE_MB = 512  # SQLite page cache during an import: the hot index pages of a 5-million-event store
 
 
 @dataclass
@@ -108,10 +109,18 @@ class _Rejects:
 
 def run(session: Session, *, sources: Sequence[Source], store: Store, imported_by: str, accept_valid: bool = False,
         rejects: Path | None = None, progress: bool = False, chunk_size: int = CHUNK,
-        max_bytes: int = MAX_FILE_BYTES, errors: Sequence[FieldError] = ()) -> ImportReport:
-    """Import every source inside the caller's transaction; the report lists every error found."""
+        max_bytes: int = MAX_FILE_BYTES, errors: Sequence[FieldError] = (), few_statements: bool = False,
+        ) -> ImportReport:
+    """Import every source inside the caller's transaction; the report lists every error found.
+
+    `few_statements`: `store` writes a chunk in a few statements (no later stages), so on SQLite too it may run
+    on the writer thread while the next chunk is read (`writes_overlap`).
+    """
     report = ImportReport(errors=list(errors), rejects_path=str(rejects) if rejects else None)
     known_areas = areas.area_codes(session)
+    # SQLite's 2 MB default cache re-reads index pages for most insertions once a table outgrows it.
+    bulk_load_cache(session, mebibytes=BULK_CACHE_MB)
+    threaded = writes_overlap(session, few_statements=few_statements)
     sink = _Rejects(rejects if accept_valid else None)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                    TimeRemainingColumn(), disable=not progress, transient=False)
@@ -120,7 +129,8 @@ def run(session: Session, *, sources: Sequence[Source], store: Store, imported_b
             for source in sources:
                 report.files.append(_run_file(session, source, store=store, imported_by=imported_by,
                                               accept_valid=accept_valid, report=report, sink=sink, bar=bar,
-                                              known_areas=known_areas, chunk_size=chunk_size, max_bytes=max_bytes))
+                                              known_areas=known_areas, chunk_size=chunk_size, max_bytes=max_bytes,
+                                              threaded=threaded))
     finally:
         sink.close()
     return report
@@ -145,7 +155,7 @@ def _young_gc_only() -> Iterator[None]:
 
 def _run_file(session: Session, source: Source, *, store: Store, imported_by: str, accept_valid: bool,
               report: ImportReport, sink: _Rejects, bar: Progress, known_areas: set[str], chunk_size: int,
-              max_bytes: int) -> FileReport:
+              max_bytes: int, threaded: bool) -> FileReport:
     """Read, validate and (while allowed) write one file."""
     result = FileReport(str(source.path), source.format, source.agency)
     size = source.path.stat().st_size
@@ -185,7 +195,7 @@ def _run_file(session: Session, source: Source, *, store: Store, imported_by: st
         gc.collect(1)
 
     task = bar.add_task(source.path.name, total=size)
-    with Background(threaded=writes_overlap(session)) as writer, source.path.open("rb") as handle:
+    with Background(threaded=threaded) as writer, source.path.open("rb") as handle:
         stream = ByteCounter(handle, lambda n: bar.advance(task, n))
         for row in READERS[source.format](stream, source):
             result.rows += 1

@@ -8,6 +8,7 @@ Idempotency rests on the unique keys (agency, agency person id) and (agency, age
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.types import PersonRole
-from reachable.db.dialect import allocate_ids, copy_rows, select_by_keys, timestamp_converter
+from reachable.db.dialect import allocate_ids, copy_rows_at_once, select_by_keys, timestamp_converter
 from reachable.records import service as records
 from reachable.records.models import Event, ImportBatch, SourceRecord
 from reachable.records.schemas import EventIn, EventKind, PersonIn, StoreResult
@@ -33,6 +34,12 @@ RECORD_COLUMNS = ("id", "agency_id", "agency_person_id", *records.PERSON_FIELDS,
                   "updated_at")
 _VALUES: dict[Any, str] = {**{kind: kind.value for kind in EventKind}, **{role: role.value for role in PersonRole}}
 Checked = tuple[int, EventIn, str]  # (line, event, normalised payload JSON) of an event already validated in full
+_TO_JSON = EventIn.__pydantic_serializer__.to_json
+
+
+def event_hash(event: EventIn, payload_json: str) -> str:
+    """`records.event_hash`, byte for byte, without model_dump_json's Python layer (a third of its cost per event)."""
+    return hashlib.sha256(_TO_JSON(event, exclude=records.HASH_EXCLUDE) + payload_json.encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -120,7 +127,7 @@ class BulkWriter:
             row["id"] = new_id
         stamp = timestamp_converter(self.session)(self.now)
         if inserts:
-            copy_rows(self.session, table="source_records", columns=RECORD_COLUMNS,
+            copy_rows_at_once(self.session, table="source_records", columns=RECORD_COLUMNS,
                       rows=[tuple(stamp if name in ("first_seen_at", "updated_at") else row.get(name)
                                   for name in RECORD_COLUMNS) for row in inserts])
         if updates:
@@ -168,7 +175,7 @@ class BulkWriter:
         event_ids = result.event_ids
         created = new_versions = 0
         for (line, event, payload_json), key in zip(events, keyed, strict=True):
-            digest = records.event_hash(event, payload_json)
+            digest = event_hash(event, payload_json)
             current = latest.get(key)
             if current is not None and current[2] == digest:
                 result.unchanged += 1
@@ -201,7 +208,7 @@ class BulkWriter:
             for row in new_rows:
                 if row[0] in gone:
                     row[7] = stamp
-        copy_rows(self.session, table="events", columns=EVENT_COLUMNS, rows=new_rows)
+        copy_rows_at_once(self.session, table="events", columns=EVENT_COLUMNS, rows=new_rows)
         return result
 
     def _latest_versions(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, int, str]]:
