@@ -23,7 +23,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from reachable.areas import service as areas
 from reachable.db.engine import make_engine
@@ -37,6 +37,11 @@ SIM_CHILDREN = {"smoke": 3_000, "medium": 10_000, "full": 10_000}
 PG_URL = os.environ.get("REACHABLE_BENCH_NETWORK_POSTGRES_URL",
                         "postgresql://postgres@127.0.0.1:5432/reachable_bench_network")
 COMMUNITY = 50  # children per community
+# The synthetic events' shape, chosen so the derived network has the target's proportions (about five links per
+# node): each community is 50 children, a line, a group, 3 adults, 4 places, a vehicle and 3 arrest places, and
+# shares 2.5 "found at" places (one per 20 children); seven children in ten lead an arrest of three.
+NODES_PER_COMMUNITY = 65.5
+INCIDENTS_PER_CHILD = 0.7
 POLICE, AREA = "POL-E23000014", "E08000025"
 T0 = datetime(2023, 1, 1, tzinfo=UTC)
 
@@ -61,9 +66,8 @@ def _pc(n: int) -> str:
 
 def _synthetic_events(session: Any, nodes: int, rng: random.Random) -> int:
     """Children, adults and events written straight to the tables (setup only; the rebuild reads them)."""
-    tables = metadata().tables
     agency = areas.ensure_agency(session, code=POLICE).id
-    communities = max(1, nodes // (COMMUNITY + 10))
+    communities = max(1, round(nodes / NODES_PER_COMMUNITY))
     children = communities * COMMUNITY
     now = datetime.now(UTC)
     records, kids, links, events = [], [], [], []
@@ -73,9 +77,9 @@ def _synthetic_events(session: Any, nodes: int, rng: random.Random) -> int:
                         "first_seen_at": now, "updated_at": now})
         kids.append({"id": c + 1, "reference": f"RCH-{c:08d}", "created_at": now, "status": "active"})
         links.append({"source_record_id": c + 1, "child_id": c + 1, "decision": "new_child", "reason": "bench",
-                      "decided_by": "bench", "decided_at": now})
+                      "evidence": {}, "decided_by": "bench", "decided_at": now})
     for table, rows in (("source_records", records), ("children", kids), ("record_links", links)):
-        session.execute(insert(tables[table]), rows)
+        _copy(session, table, rows)
     event_id = 0
 
     def add(child: int, kind: str, payload: dict[str, Any], day: int, **extra: Any) -> None:
@@ -98,17 +102,31 @@ def _synthetic_events(session: Any, nodes: int, rng: random.Random) -> int:
                 add(c, "intelligence_report", {"association": association, "subject_key": subject,
                                                "grading": "2/B/P"}, day)
         add(c, "missing_found", {}, day + 3, postcode=_pc(10_000_000 + rng.randrange(max(1, children // 20))))
-        if c % 2 == 0:
-            # Incidents of three children from the same community, recorded together.
-            for n in range(3):
-                partners = [c] + [group * COMMUNITY + rng.randrange(COMMUNITY) for _ in range(2)]
-                incident = f"INC-{c}-{n}"
-                for member in set(partners):
-                    add(member, "arrest", {"offence_category": "pwits_class_a"}, day + 10 + n,
-                        incident=incident, postcode=_pc(20_000_000 + group * 3 + n))
-    for start in range(0, len(events), 50_000):
-        session.execute(insert(tables["events"]), events[start:start + 50_000])
+        if rng.random() < INCIDENTS_PER_CHILD:
+            # An arrest of three children from the same community, recorded together at one of its places.
+            partners = [c] + [group * COMMUNITY + rng.randrange(COMMUNITY) for _ in range(2)]
+            place = _pc(20_000_000 + group * 3 + rng.randrange(3))
+            for member in set(partners):
+                add(member, "arrest", {"offence_category": "pwits_class_a"}, day + 10, incident=f"INC-{c}",
+                    postcode=place)
+    _copy(session, "events", events)
     return len(events)
+
+
+def _copy(session: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """Setup rows (dicts with the same keys) written in bulk: COPY on PostgreSQL, executemany on SQLite."""
+    from reachable.network.store import Writer
+
+    writer = Writer(session)
+
+    def value(v: Any) -> Any:
+        return (writer.time(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date)
+                else writer.json(v) if isinstance(v, dict) else v)
+
+    for start in range(0, len(rows), 50_000):
+        batch = rows[start:start + 50_000]
+        writer.append(metadata().tables[table], list(batch[0]),
+                      [tuple(value(v) for v in row.values()) for row in batch])
 
 
 def _direct_network(session: Any, nodes: int, rng: random.Random) -> tuple[int, int]:

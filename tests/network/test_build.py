@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from reachable import pipeline
 from reachable.access import service as access
 from reachable.network import service as network
+from reachable.network.build import _moment
 from reachable.network.derive import grading_confidence, normalise_place_type
 from reachable.network.models import NetworkEntity, NetworkEvidence, NetworkLink
 from reachable.network.schemas import LinkUpdate
+from reachable.records.models import Event
 from tests.network.conftest import scenario_events
 
 
@@ -137,3 +139,29 @@ def test_a_first_rebuild_gives_the_same_network_and_keeps_its_constraints(world:
             basis=link.basis, compartment=link.compartment, origin="derived", status="active",
             source_event_ids={}, confidence=1.0, first_seen_at=link.first_seen_at, last_seen_at=link.last_seen_at,
             created_at=link.created_at, updated_at=link.updated_at))
+
+
+def test_a_first_rebuild_keeps_each_events_time_and_place_on_its_evidence(world: Session) -> None:
+    # The rebuild reads event rows straight from the driver and reuses SQLite's stored time text for the
+    # evidence rows: the evidence must carry exactly the event's time (as the database returns it) and area.
+    for model in (NetworkEvidence, NetworkLink, NetworkEntity):
+        world.execute(delete(model))
+    network.rebuild(world)
+    world.flush()
+    pairs = world.execute(select(NetworkEvidence.occurred_at, NetworkEvidence.area_code, Event.occurred_at,
+                                 Event.area_code).join(Event, Event.id == NetworkEvidence.event_id)).all()
+    assert pairs and all((seen, area) == (when, where) for seen, area, when, where in pairs)
+    spans = world.execute(select(NetworkLink.first_seen_at, NetworkLink.last_seen_at)).all()
+    assert all(first.tzinfo is not None and first <= last for first, last in spans)
+
+
+def test_driver_times_become_aware_utc_whatever_their_text() -> None:
+    stamps: dict[datetime, object] = {}
+    stored = _moment("2025-03-05 12:00:00.250000", stamps)
+    assert stored == datetime(2025, 3, 5, 12, 0, 0, 250000, tzinfo=UTC)
+    assert stamps == {stored: "2025-03-05 12:00:00.250000"}  # the storage form is reused, not formatted again
+    # Other text forms are parsed the general way and never reused as storage text.
+    assert _moment("2025-03-05T12:00:00", stamps) == datetime(2025, 3, 5, 12, tzinfo=UTC)
+    assert _moment("2025-03-05 12:00:00", stamps) == datetime(2025, 3, 5, 12, tzinfo=UTC)
+    assert len(stamps) == 1
+    assert _moment(datetime(2025, 3, 5, 12)) == datetime(2025, 3, 5, 12, tzinfo=UTC)

@@ -26,6 +26,7 @@ from reachable.network.store import BUILDER, BuildResult, BulkIO, chunks, store
 
 __all__ = ["BuildResult", "BulkIO", "build_for_events", "derive_all", "rebuild"]
 MAX_INCIDENT_PEOPLE = 50  # a reference shared by more people than this is an operation, not a peer tie
+_STORED_LENGTH = len("2025-01-31 12:00:00.000000")  # SQLAlchemy's SQLite storage form of a time
 
 
 def _fact_query() -> Select[Any]:
@@ -49,11 +50,21 @@ def _fact_query() -> Select[Any]:
             .where(ev.c.superseded_at.is_(None)))
 
 
-def _moment(value: Any) -> datetime:
-    """An aware UTC time from what the driver returned (SQLite: naive UTC text; PostgreSQL: aware datetime)."""
-    if isinstance(value, str):
+def _moment(value: Any, stamps: dict[datetime, Any] | None = None) -> datetime:
+    """An aware UTC time from what the driver returned (SQLite: naive UTC text; PostgreSQL: aware datetime).
+
+    SQLite text in the storage form is remembered in `stamps` (time -> text), so the writer need not format
+    the same moment again for the evidence rows (formatting an aware time cost more than parsing it).
+    """
+    if not isinstance(value, str):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    if len(value) != _STORED_LENGTH or value[10] != " ":
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    # Appending the offset parses several times faster than datetime.replace(tzinfo=...) afterwards.
+    moment = datetime.fromisoformat(value + "+00:00")
+    if stamps is not None:
+        stamps[moment] = value
+    return moment
 
 
 def _day(value: Any) -> date | None:
@@ -65,22 +76,31 @@ def _day(value: Any) -> date | None:
 
 def _payload(value: Any) -> dict[str, Any]:
     """A payload from what the driver returned (JSON text on SQLite, already decoded on PostgreSQL)."""
-    if value is None:
+    if value is None or value == "{}":
         return {}
     return json.loads(value) if isinstance(value, str | bytes) else dict(value)
 
 
-def _facts(rows: Iterable[Any]) -> Iterator[Fact]:
+def _rows(session: Session, query: Select[Any]) -> Sequence[Any]:
+    """A query's rows as the driver's own tuples: a result row object per event cost more than the rules."""
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _facts(rows: Iterable[Any], stamps: dict[datetime, Any] | None = None) -> Iterator[Fact]:
     """Rows of the fact query as Facts (a merged child is followed to the child it was merged into)."""
     for row in rows:
         kind = row[1]
         # Only the kinds whose rules read the payload pay for decoding it.
-        yield Fact(row[0], kind, _moment(row[2]), row[3], row[4], row[5], row[6], row[7], row[8],
+        yield Fact(row[0], kind, _moment(row[2], stamps), row[3], row[4], row[5], row[6], row[7], row[8],
                    _payload(row[9]) if kind in PAYLOAD_KINDS else {}, row[11] or row[10], row[12], _day(row[13]),
                    row[14], row[15], row[16])
 
 
-def _all_facts(session: Session, step: int = 50_000) -> Iterator[Fact]:
+def _all_facts(session: Session, stamps: dict[datetime, Any] | None = None, step: int = 50_000) -> Iterator[Fact]:
     """Every current event as a Fact, read in ranges of event ids.
 
     Ranges, not one streamed cursor: PostgreSQL plans a server-side cursor for the first rows (nested loops
@@ -92,7 +112,7 @@ def _all_facts(session: Session, step: int = 50_000) -> Iterator[Fact]:
         return
     query = _fact_query()
     for start in range(low, high + 1, step):
-        yield from _facts(session.execute(query.where(ev.c.id >= start, ev.c.id < start + step)))
+        yield from _facts(_rows(session, query.where(ev.c.id >= start, ev.c.id < start + step)), stamps)
 
 
 def derive_all(facts: Iterable[Fact], result: BuildResult) -> list[Derived]:
@@ -121,13 +141,13 @@ def build_for_events(session: Session, *, event_ids: Sequence[int], bulk: BulkIO
     ev = metadata().tables["events"]
     facts: list[Fact] = []
     for ids in chunks(sorted(set(event_ids))):
-        facts.extend(_facts(session.execute(query.where(ev.c.id.in_(ids)))))
+        facts.extend(_facts(_rows(session, query.where(ev.c.id.in_(ids)))))
     _retire_superseded(session, facts)
     refs = sorted({f.incident_ref for f in facts if f.incident_ref})
     everything = {fact.event_id: fact for fact in facts}
     for batch in chunks(refs):
         # The whole incident is re-derived: earlier members' events are part of the new pairs' evidence.
-        everything.update({f.event_id: f for f in _facts(session.execute(query.where(ev.c.incident_ref.in_(batch))))})
+        everything.update({f.event_id: f for f in _facts(_rows(session, query.where(ev.c.incident_ref.in_(batch))))})
     derived = derive_all(everything.values(), result)
     result.events = len(facts)
     store(session, derived, result, bulk=bulk)
@@ -167,14 +187,15 @@ def _rebuild(session: Session, *, bulk: BulkIO | None) -> BuildResult:
     """The rebuild itself."""
     result = BuildResult()
     dialect.bulk_load_cache(session)
-    derived = derive_all(_all_facts(session), result)
+    stamps: dict[datetime, Any] = {}
+    derived = derive_all(_all_facts(session, stamps), result)
     links, evidence = table_of(NetworkLink), table_of(NetworkEvidence)
     derived_ids = select(links.c.id).where(links.c.origin == "derived")
     # Every derived link's evidence is deleted and written again: one index build and one foreign-key join
     # at the end cost far less than maintaining three indexes and two foreign keys for millions of rows.
     with dialect.secondary_indexes_deferred(session, evidence.name):
         session.execute(delete(evidence).where(evidence.c.link_id.in_(derived_ids)))
-        store(session, derived, result, replace=True, bulk=bulk)
+        store(session, derived, result, replace=True, bulk=bulk, stamps=stamps)
     supported = {d.link_key for d in derived}
     stale = [ident for ident, key in session.execute(
         select(links.c.id, links.c.link_key).where(links.c.origin == "derived", links.c.status == "active"))

@@ -110,6 +110,7 @@ def link_key(kind: str, source: str, target: str, compartment: str) -> str:
     return text if len(text) <= 255 else f"{kind}|h:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
+@lru_cache(maxsize=4096)
 def grading_confidence(grading: str | None) -> float:
     """Confidence from an intelligence grading: 3x5x2 (e.g. 2/B/P) or the older 5x5x5 (e.g. B2)."""
     if not grading:
@@ -218,27 +219,33 @@ def _intelligence(fact: Fact, person: tuple[EntitySpec, str]) -> Derived | None:
     compartment = POLICE if fact.agency.startswith("POL-") else SHARED
     subject = str(payload["subject_key"]).strip()
     label = str(payload.get("subject_label") or subject)
-    target: EntitySpec | None
-    if entity_kind == "place":
-        target = place_entity(postcode=subject, text=subject if not _postcode(subject) else label,
-                              area_code=fact.area_code, compartment=compartment,
-                              place_type=normalise_place_type(payload.get("place_type")))
-    elif entity_kind == "line":
-        number = re.sub(r"[^0-9+]", "", subject) or subject
-        target = EntitySpec(key=f"line:{number}", kind="line", label=label, compartment=compartment,
-                            attributes={"number": number, "brand": label})
-    elif entity_kind == "vehicle":
-        plate = re.sub(r"\s+", "", subject.upper())
-        target = EntitySpec(key=f"vehicle:{plate}", kind="vehicle", label=plate, compartment=compartment)
-    elif entity_kind == "child":
-        target = EntitySpec(key=f"child:intel:{subject}", kind="child", label=label, compartment=compartment)
-    else:
-        target = EntitySpec(key=f"{entity_kind}:{subject}", kind=entity_kind, label=label, compartment=compartment)
+    place_type = payload.get("place_type")
+    target = _subject(entity_kind, subject, label, compartment, fact.area_code,
+                      None if place_type is None else str(place_type))
     if target is None:
         return None
     return _derived(fact, person, target, link_kind, SUBJECT_ROLES[entity_kind],
                     f"intelligence report ({association}) by {fact.agency}", basis="intelligence",
                     grading=payload.get("grading"), compartment=compartment)
+
+
+@lru_cache(maxsize=100_000)
+def _subject(entity_kind: str, subject: str, label: str, compartment: str, area_code: str | None,
+             place_type: str | None) -> EntitySpec | None:
+    """The entity an intelligence report is about (shared between the many reports naming the same subject)."""
+    if entity_kind == "place":
+        return place_entity(postcode=subject, text=subject if not _postcode(subject) else label,
+                            area_code=area_code, compartment=compartment, place_type=normalise_place_type(place_type))
+    if entity_kind == "line":
+        number = re.sub(r"[^0-9+]", "", subject) or subject
+        return EntitySpec(key=f"line:{number}", kind="line", label=label, compartment=compartment,
+                          attributes={"number": number, "brand": label})
+    if entity_kind == "vehicle":
+        plate = re.sub(r"\s+", "", subject.upper())
+        return EntitySpec(key=f"vehicle:{plate}", kind="vehicle", label=plate, compartment=compartment)
+    if entity_kind == "child":
+        return EntitySpec(key=f"child:intel:{subject}", kind="child", label=label, compartment=compartment)
+    return EntitySpec(key=f"{entity_kind}:{subject}", kind=entity_kind, label=label, compartment=compartment)
 
 
 def _placement(fact: Fact) -> EntitySpec | None:

@@ -63,12 +63,15 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 class Writer:
     """Converts values for, and inserts rows into, one table at a time during one build."""
 
-    def __init__(self, session: Session, bulk: BulkIO | None = None) -> None:
-        """A writer on this session: the given primitives, or the database's own (`reachable.db.dialect`)."""
+    def __init__(self, session: Session, bulk: BulkIO | None = None, stamps: dict[datetime, Any] | None = None) -> None:
+        """A writer on this session: the given primitives, or the database's own (`reachable.db.dialect`).
+
+        `stamps`: times already in the database's own bulk form (a SQLite rebuild keeps the events' text).
+        """
         self.session = session
         self.bulk = bulk or BulkIO(allocate_ids=dialect.allocate_ids, copy_rows=dialect.copy_rows,
                                    timestamp=dialect.timestamp_converter(session))
-        self._stamps: dict[datetime, Any] = {}
+        self._stamps: dict[datetime, Any] = stamps if stamps is not None and bulk is None else {}
 
     def time(self, value: datetime) -> Any:
         """A time as the bulk insert takes it (converted once per distinct moment)."""
@@ -193,11 +196,11 @@ def _events_json(summary: dict[str, Any]) -> str:
 
 
 def store(session: Session, derived: Sequence[Derived], result: BuildResult, *, replace: bool = False,
-          bulk: BulkIO | None = None) -> None:
+          bulk: BulkIO | None = None, stamps: dict[datetime, Any] | None = None) -> None:
     """Merge derived evidence into links; with `replace`, the evidence given is all there is (a rebuild)."""
     if not derived:
         return
-    writer = Writer(session, bulk)
+    writer = Writer(session, bulk, stamps)
     ids = ensure_entities(session, [d.source for d in derived] + [d.target for d in derived], result, writer,
                           everything=replace)
     merged = merge(derived)
