@@ -88,27 +88,6 @@ def ingest(session: Session, *, events: Sequence[EventIn], actor: access.Actor, 
     return outcome
 
 
-def ingest_group(session: Session, *, stored: Sequence[tuple[StoreResult, ImportBatch | None]], actor: access.Actor,
-                 stages: Sequence[Stage] | None = None) -> list[IngestOutcome]:
-    """Run every stage once over several submissions of one actor, already stored in the caller's unit of work;
-    each keeps its own outcome and audit row, as if each had gone through `ingest` (API group commit)."""
-    # The stages are set-based: one pass over the group's events costs about what one event's pass costs.
-    merged = IngestOutcome(stored=StoreResult(event_ids=[event_id for one, _ in stored for event_id in one.event_ids]))
-    for stage in default_stages() if stages is None else stages:
-        stage(session, merged, actor)
-    child_of = dict(zip(merged.stored.event_ids, merged.child_ids, strict=False))
-    outcomes = []
-    for one, batch in stored:
-        outcome = IngestOutcome(stored=one, child_ids=[child_of[e] for e in one.event_ids if e in child_of])
-        access.record(session, actor=actor, action="collect", object_type="import_batch" if batch else "events",
-                      object_id=batch.id if batch else None,
-                      fields={"created": one.created, "unchanged": one.unchanged, "new_versions": one.new_versions,
-                              "children": len(set(outcome.child_ids))}, flush=False)  # one insert for all
-        outcomes.append(outcome)
-    session.flush()  # the audit rows, in one statement, before anything (the SQLite sealer) reads them
-    return outcomes
-
-
 def ingest_files(session: Session, *, sources: Sequence[ingest_files_types.Source], actor: access.Actor,
                  accept_valid: bool = False, rejects: Path | None = None, progress: bool = False,
                  chunk_size: int = 5000, stages: Sequence[Stage] | None = None,

@@ -73,11 +73,8 @@ def _child_row_exists(session: Session, child_id: int) -> bool:
 
 def record(session: Session, *, actor: Actor, action: str, object_type: str, object_id: str | int | None = None,
            child_id: int | None = None, fields: dict[str, Any] | None = None, justification: str | None = None,
-           recipient: str | None = None, flush: bool = True) -> AuditEvent:
-    """Append one audit row in the caller's unit of work; it joins the hash chain when sealed (`seal`).
-
-    flush=False leaves the insert to the session's next flush, so many rows go in one statement (API group commit).
-    """
+           recipient: str | None = None) -> AuditEvent:
+    """Append one audit row in the caller's unit of work; it joins the hash chain when sealed (`seal`)."""
     if child_id is not None and not _child_row_exists(session, child_id):
         # An attempt on a child id that does not exist is still recorded, but cannot reference the children table.
         fields, child_id = {**(fields or {}), "child_id": child_id}, None
@@ -89,15 +86,14 @@ def record(session: Session, *, actor: Actor, action: str, object_type: str, obj
         origin=actor.origin, recipient=recipient, prev_hash="", hash="", chain_seq=None,
     )
     if not defer_write(session, lambda writer: _append(writer, row)):  # a read-first request writes it at its end
-        _append(session, row, flush=flush)
+        _append(session, row)
     return row
 
 
-def _append(session: Session, row: AuditEvent, *, flush: bool = True) -> None:
+def _append(session: Session, row: AuditEvent) -> None:
     """Insert an unsealed row (no lock: its id comes from the table's sequence) and arrange for its sealing."""
     session.add(row)
-    if flush:
-        session.flush()
+    session.flush()
     if writers_serialised(session):
         # SQLite: this transaction already holds the store's only write lock, so linking the rows in before it
         # commits costs two indexed reads and never makes another request wait for longer.

@@ -6,9 +6,8 @@ matrix test can enumerate `app.routes` and find a route that declares nothing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Header, HTTPException, Request, Response, status
@@ -191,30 +190,16 @@ def policy_actor(action: str, *, target: TargetResolver = child_target) -> Calla
     return dependency
 
 
-TOKEN_TRUST = 2.0  # seconds an agency token verified by this worker is trusted without looking it up again
-_verified_tokens: dict[tuple[int, str, str], tuple[float, access.Principal]] = {}
-
-
 def agency_caller(purpose: str):  # type: ignore[no-untyped-def]
     """A dependency admitting only an agency system holding a live token for `purpose`."""
 
     def dependency(session: SessionDep, request: Request,
                    authorization: Annotated[str | None, Header()] = None) -> access.Actor:
-        secret = _bearer(authorization)
-        # An agency system calls many times a second: a token verified moments ago is trusted for TOKEN_TRUST
-        # seconds without a look-up (a revocation takes effect within that). Only live tokens are remembered.
-        key = (id(request.app), access.token_digest(secret), purpose)
-        remembered = _verified_tokens.get(key)
-        if remembered is not None and time.monotonic() - remembered[0] < TOKEN_TRUST:
-            return access.actor_for(replace(remembered[1], origin=_origin(request)))
-        token = access.check_token(session, token=secret, purpose=purpose)
+        token = access.check_token(session, token=_bearer(authorization), purpose=purpose)
         if token is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or wrongly scoped token",
                                 headers={"WWW-Authenticate": "Bearer"})
         principal = access.principal_for_token(session, token=token, origin=_origin(request))
-        if len(_verified_tokens) > 10_000:  # bounded: a flood of distinct tokens cannot grow it without limit
-            _verified_tokens.clear()
-        _verified_tokens[key] = (time.monotonic(), principal)
         return access.actor_for(principal)
 
     actions = {"submit_events": "events.submit", "review_links": "identity.review"}

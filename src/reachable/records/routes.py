@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
 from reachable import pipeline
 from reachable.access import service as access
 from reachable.api.deps import SessionDep, agency_caller
-from reachable.api.groupcommit import GroupCommitter, provenance
 from reachable.areas import service as areas
+from reachable.records import service as records
+from reachable.records.models import ImportBatch
 from reachable.records.schemas import EventIn, StoreResult
 
 router = APIRouter(tags=["events"])
@@ -33,59 +32,39 @@ class Submitted(BaseModel):
     child_ids: list[int]
 
 
-def _own_agency_only(session: SessionDep, request: Request, actor: access.Actor, events: list[EventIn]) -> None:
+def _own_agency_only(session: SessionDep, actor: access.Actor, events: list[EventIn]) -> None:
     """Refuse events claimed for another agency: a token submits its own agency's data only."""
-    codes = _state(request).agency_codes
-    if actor.agency_id is not None and actor.agency_id not in codes:
-        own = areas.agencies_by_id(session, ids={actor.agency_id})
-        if actor.agency_id in own:
-            codes[actor.agency_id] = own[actor.agency_id].code  # an agency's code never changes: one look-up
-    code = codes.get(actor.agency_id) if actor.agency_id is not None else None
+    own = areas.agencies_by_id(session, ids={actor.agency_id} if actor.agency_id else set())
+    code = own[actor.agency_id].code if actor.agency_id in own else None
     for index, event in enumerate(events):
         if event.agency != code:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"event {index}: this token may submit only {code}'s events, not {event.agency}'s")
 
 
-@dataclass
-class _ApiState:
-    """Per-app state of the submission routes: the group committer and the agency codes already looked up."""
-
-    committer: GroupCommitter
-    agency_codes: dict[int, str] = field(default_factory=dict)
-
-
-_STATE_LOCK = threading.Lock()
-
-
-def _state(request: Request) -> _ApiState:
-    """This app's submission state, made on first use (apps share no state: tests run many stores at once)."""
-    state = getattr(request.app.state, "records_api", None)
-    if state is None:
-        with _STATE_LOCK:
-            state = getattr(request.app.state, "records_api", None)
-            if state is None:
-                state = _ApiState(committer=GroupCommitter(sessions=request.app.state.sessions))
-                request.app.state.records_api = state
-    return cast(_ApiState, state)
+def _provenance(session: SessionDep, actor: access.Actor, route: str, events: list[EventIn]) -> ImportBatch:
+    """The API batch every submitted event points to: route, token, body hash, time; events keep their index."""
+    body = records.content_hash({"events": [event.model_dump(mode="json") for event in events]})
+    batch = records.create_batch(session, source_kind="api", source_name=route, format="canonical", digest=body,
+                                 imported_by=actor.name, agency_id=actor.agency_id)
+    batch.finished_at = batch.started_at
+    batch.counts = {"events": len(events)}
+    return batch
 
 
 @router.post("/events", status_code=201)
-def submit_event(event: EventIn, session: SessionDep, request: Request, actor: Submitter) -> Submitted:
-    """Submit one event; it is linked to a child and run through every stage, and committed, before the reply.
-
-    Concurrent submissions of the same token share one transaction (group commit, api/groupcommit.py).
-    """
-    _own_agency_only(session, request, actor, [event])
-    session.commit()  # the checks wrote nothing: hand the connection back rather than hold it while the group runs
-    outcome = _state(request).committer.submit(actor=actor, events=[event], route="POST /api/v1/events")
+def submit_event(event: EventIn, session: SessionDep, actor: Submitter) -> Submitted:
+    """Submit one event; it is linked to a child and run through every stage before the reply."""
+    _own_agency_only(session, actor, [event])
+    outcome = pipeline.ingest(session, events=[event], actor=actor, first_line=0,
+                              batch=_provenance(session, actor, "POST /api/v1/events", [event]))
     return Submitted(stored=outcome.stored, child_ids=outcome.child_ids)
 
 
 @router.post("/events/batch", status_code=201)
-def submit_batch(batch: Batch, session: SessionDep, request: Request, actor: Submitter) -> Submitted:
+def submit_batch(batch: Batch, session: SessionDep, actor: Submitter) -> Submitted:
     """Submit a batch of events, stored all or nothing."""
-    _own_agency_only(session, request, actor, batch.events)
+    _own_agency_only(session, actor, batch.events)
     outcome = pipeline.ingest(session, events=batch.events, actor=actor, first_line=0,
-                              batch=provenance(session, actor, "POST /api/v1/events/batch", batch.events))
+                              batch=_provenance(session, actor, "POST /api/v1/events/batch", batch.events))
     return Submitted(stored=outcome.stored, child_ids=outcome.child_ids)
