@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, TextClause
+from sqlalchemy import FromClause, Select, Table, TextClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -111,6 +112,9 @@ def tune_for_analytics(session: Session) -> None:
         # above 8 the planner keeps the written join order and may scan every child before the area's few.
         session.execute(text("SET LOCAL join_collapse_limit = 16"))
         session.execute(text("SET LOCAL from_collapse_limit = 16"))
+        # A report analyses each temporary table it joins (their row counts matter most): sampling 3,000 rows
+        # rather than 30,000 cut the analyses of a 500,000-event national return from about 1 s to 0.2 s.
+        session.execute(text("SET LOCAL default_statistics_target = 10"))
 
 
 def bulk_load_cache(session: Session, *, mebibytes: int = 1024) -> None:
@@ -169,3 +173,35 @@ def secondary_indexes_deferred(session: Session, table: str) -> Iterator[None]:
     # Unique constraints first (ORDER BY contype DESC): 'u' > 'f'.
     for name, definition in constraints:
         session.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+
+
+def empty_table(session: Session, table: Table) -> None:
+    """Remove every row of a (temporary) table: TRUNCATE on PostgreSQL (no dead rows left to scan), DELETE on SQLite."""
+    from sqlalchemy import text
+
+    if dialect_name(session) == "postgresql":
+        session.execute(text(f'TRUNCATE "{table.name}"'))
+    else:
+        session.execute(table.delete())
+
+
+def sqlite_index(query: Select[Any], table: FromClause, index: str) -> Select[Any]:
+    """`query` reading `table` (a table or alias in its FROM) through `index` on SQLite (INDEXED BY); as is elsewhere.
+
+    For when SQLite's planner picks a narrower index and then reads every matching table row (a partial index
+    whose WHERE columns it does not count as covered). SQLite must be able to use the index, or the query fails.
+    """
+    _sqlite_from_hints()
+    return query.with_hint(table, f"INDEXED BY {index}", dialect_name="sqlite")
+
+
+@cache
+def _sqlite_from_hints() -> None:
+    """Let SQLAlchemy's SQLite compiler write FROM hints (it drops them by default); they follow the table's alias."""
+    from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+
+    def get_from_hint_text(self: SQLiteCompiler, table: FromClause, text: str | None) -> str | None:
+        """The hint text as given (INDEXED BY ...)."""
+        return text
+
+    SQLiteCompiler.get_from_hint_text = get_from_hint_text  # type: ignore[method-assign,assignment]

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import NullType
 
+from reachable.db import dialect
 from reachable.reports.registry import Statistic
 from reachable.reports.schemas import ALL, Cell
 from reachable.reports.scope import ReportContext
@@ -40,8 +41,7 @@ FACTS = Table(
     Column("stat", String(60)), Column("unit", Integer), Column("child", Integer), Column("period", String(40)),
     Column("area", String(16)), Column("force", String(16)), Column("agency", Integer), Column("value", Float),
     *(Column(f"d{i}", String(40)) for i in range(MAX_DIMS)),
-    # Every breakdown reads one statistic's rows: without this each GROUP BY scanned every statistic's facts.
-    Index("report_facts_stat", "stat"),
+    # No index: the table holds one statistic's facts at a time (see clear_facts), and every breakdown reads them all.
     prefixes=["TEMPORARY"],
 )
 FACT_COLUMNS = ("unit", "child", "period", "area", "force", "agency", "value")
@@ -51,6 +51,15 @@ def open_facts(session: Session) -> None:
     """Create an empty temporary facts table on this session's connection."""
     close_facts(session)
     FACTS.create(session.connection())
+
+
+def clear_facts(session: Session) -> None:
+    """Empty the facts table once a statistic's cells are made.
+
+    Cheaper than keeping every statistic's facts behind an index on the statistic: no index to maintain
+    while filling, none to read while aggregating, and nothing left to drop at the end.
+    """
+    dialect.empty_table(session, FACTS)
 
 
 def close_facts(session: Session) -> None:
@@ -110,42 +119,124 @@ def _dim(statistic: Statistic, name: str) -> Any:
     return FACTS.c[f"d{list(statistic.dims).index(name)}"]
 
 
-def _area_modes(ctx: ReportContext) -> list[tuple[str | None, Any]]:
-    """(label, filter) pairs: per area (label None) and national when the report covers all areas."""
-    modes: list[tuple[str | None, Any]] = [(ctx.area, None)]
+Mode = tuple[str | None, str | None]  # (area label, None = per area; force excluded, or None)
+
+
+def _area_modes(ctx: ReportContext, statistic: Statistic) -> list[Mode]:
+    """(label, excluded force) pairs: per area (label None) and national when the report covers all areas."""
+    modes: list[Mode] = [(ctx.area, None)]
     if ctx.area == ALL:
         modes.insert(0, (None, None))
-    if ctx.exclude_force:
-        modes.append((f"{ctx.area} excl. {ctx.exclude_force}",
-                      (FACTS.c.force != ctx.exclude_force) | FACTS.c.force.is_(None)))
+    # Excluding a force only makes sense for figures counted where events happened.
+    if ctx.exclude_force and statistic.area_basis == "event":
+        modes.append((f"{ctx.area} excl. {ctx.exclude_force}", ctx.exclude_force))
     return modes
+
+
+def _plan(ctx: ReportContext, statistic: Statistic) -> list[tuple[Mode, tuple[str, ...]]]:
+    """Every (mode, breakdown) the statistic's cells are made for, in presentation order."""
+    # Nationally, each area carries its totals; breakdowns are national (and per area run).
+    return [(mode, grouping) for mode in _area_modes(ctx, statistic) for grouping in statistic.grouping_sets()
+            if mode[0] is not None or not grouping]
 
 
 def aggregate(session: Session, ctx: ReportContext, statistic: Statistic) -> list[Cell]:
     """Every cell of a count or value statistic, zeros included for known categories."""
+    plan = _plan(ctx, statistic)
+    if statistic.measure == "value":
+        return [cell for (label, excluded), grouping in plan for cell in _value_cells(
+            statistic, ctx, label, grouping, _values(session, statistic, label, excluded, grouping))]
+    counted = _rolled_up(session, statistic, plan) if statistic.unit != "children" else None
+    if counted is None:
+        counted = _counted_in_database(session, statistic, plan)
     cells: list[Cell] = []
     seen_areas: set[str] = set()
-    for label, extra in _area_modes(ctx):
-        if extra is not None and statistic.area_basis != "event":
-            continue  # excluding a force only makes sense for figures counted where events happened
-        for grouping in statistic.grouping_sets():
-            if label is None and grouping:
-                continue  # nationally, each area carries its totals; breakdowns are national (and per area run)
-            group_cols = [FACTS.c.period] + ([FACTS.c.area] if label is None else [])
+    for (label, excluded), grouping in plan:
+        found = counted[((label, excluded), grouping)]
+        if label is None:
+            seen_areas |= {str(key[1]) for key in found if key[1] is not None}
+        cells += _count_cells(statistic, ctx, label, grouping, found, seen_areas)
+    return cells
+
+
+def _where(statistic: Statistic, excluded: str | None) -> list[Any]:
+    """The facts of a statistic, without those of an excluded force."""
+    where = [FACTS.c.stat == statistic.id]
+    return where + ([(FACTS.c.force != excluded) | FACTS.c.force.is_(None)] if excluded is not None else [])
+
+
+def _values(session: Session, statistic: Statistic, label: str | None, excluded: str | None,
+            grouping: tuple[str, ...]) -> list[Any]:
+    """(key..., value, count) rows of one breakdown of a value statistic."""
+    group_cols = [FACTS.c.period] + ([FACTS.c.area] if label is None else [])
+    group_cols += [_dim(statistic, name) for name in grouping]
+    return list(session.execute(select(*group_cols, FACTS.c.value, func.count()).where(*_where(statistic, excluded))
+                                .group_by(*group_cols, FACTS.c.value)).all())
+
+
+def _rolled_up(session: Session, statistic: Statistic, plan: list[tuple[Mode, tuple[str, ...]]]
+               ) -> dict[tuple[Mode, tuple[str, ...]], dict[tuple[Any, ...], int]] | None:
+    """Distinct-unit counts per (mode, breakdown) from one GROUP BY over the finest breakdown, or None.
+
+    Counts of distinct units add up only when no unit falls in two finest cells of a period: true of
+    arrests, searches and episodes, checked here against the national total (None when it fails).
+    Children often fall in two (a child missing from home and from care), so callers do not try them.
+    """
+    with_force = any(mode[1] is not None for mode, _ in plan)
+    rows = _finest(session, statistic, with_force=with_force)
+    totals: dict[Any, int] = dict(session.execute(select(FACTS.c.period, func.count(func.distinct(FACTS.c.unit)))
+                                                  .where(FACTS.c.stat == statistic.id).group_by(FACTS.c.period))
+                                  .tuples().all())
+    sums: dict[Any, int] = defaultdict(int)
+    for row in rows:
+        sums[row[0]] += int(row[-1])
+    if sums != {period: int(count) for period, count in totals.items()}:
+        return None
+    return {(mode, grouping): _rolled(statistic, rows, mode[0], mode[1], grouping) for mode, grouping in plan}
+
+
+def _finest(session: Session, statistic: Statistic, *, with_force: bool) -> list[Any]:
+    """Distinct units of a statistic's facts grouped by period, area, force and every dimension.
+
+    The force is grouped only when a force is excluded (NULL otherwise), as it multiplies the rows.
+    """
+    dims = [_dim(statistic, name) for name in statistic.dims]
+    columns = [FACTS.c.period, FACTS.c.area, FACTS.c.force if with_force else null(), *dims]
+    grouped = [FACTS.c.period, FACTS.c.area, *([FACTS.c.force] if with_force else []), *dims]
+    return list(session.execute(select(*columns, func.count(func.distinct(FACTS.c.unit)))
+                                .where(FACTS.c.stat == statistic.id).group_by(*grouped)).all())
+
+
+def _positions(statistic: Statistic, label: str | None, grouping: tuple[str, ...]) -> list[int]:
+    """Where a breakdown's key parts sit in a finest row: period, the area when per area, then its dimensions."""
+    names = list(statistic.dims)
+    return [0, *([1] if label is None else []), *(3 + names.index(name) for name in grouping)]
+
+
+def _rolled(statistic: Statistic, rows: list[Any], label: str | None, excluded: str | None,
+            grouping: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+    """Distinct-unit counts of one breakdown, summed from finest cells (only valid when units add up)."""
+    found: dict[tuple[Any, ...], int] = defaultdict(int)
+    positions = _positions(statistic, label, grouping)
+    for row in rows:
+        if excluded is None or row[2] != excluded:
+            found[tuple(row[i] for i in positions)] += int(row[-1])
+    return dict(found)
+
+
+def _counted_in_database(session: Session, statistic: Statistic, plan: list[tuple[Mode, tuple[str, ...]]]
+                         ) -> dict[tuple[Mode, tuple[str, ...]], dict[tuple[Any, ...], int]]:
+    """Distinct-unit counts per (mode, breakdown), a query each (the fastest way for children, on both databases)."""
+    counted: dict[tuple[Mode, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
+    for excluded in dict.fromkeys(mode[1] for mode, _ in plan):
+        where = _where(statistic, excluded)
+        for mode, grouping in [(mode, grouping) for mode, grouping in plan if mode[1] == excluded]:
+            group_cols = [FACTS.c.period] + ([FACTS.c.area] if mode[0] is None else [])
             group_cols += [_dim(statistic, name) for name in grouping]
-            where = [FACTS.c.stat == statistic.id] + ([extra] if extra is not None else [])
-            if statistic.measure == "value":
-                rows = session.execute(select(*group_cols, FACTS.c.value, func.count()).where(*where)
-                                       .group_by(*group_cols, FACTS.c.value)).all()
-                cells += _value_cells(statistic, ctx, label, grouping, rows)
-                continue
             rows = session.execute(select(*group_cols, func.count(func.distinct(FACTS.c.unit))).where(*where)
                                    .group_by(*group_cols)).all()
-            found: dict[tuple[Any, ...], int] = {tuple(row[:-1]): int(row[-1]) for row in rows}
-            if label is None:
-                seen_areas |= {str(key[1]) for key in found if key[1] is not None}
-            cells += _count_cells(statistic, ctx, label, grouping, found, seen_areas)
-    return cells
+            counted[(mode, grouping)] = {tuple(row[:-1]): int(row[-1]) for row in rows}
+    return counted
 
 
 def _count_cells(statistic: Statistic, ctx: ReportContext, label: str | None, grouping: tuple[str, ...],
@@ -231,7 +322,7 @@ def ratio_cells(statistic: Statistic, cells_by_stat: dict[str, list[Cell]]) -> l
 
 
 def agencies_by_statistic(session: Session) -> dict[tuple[str, str], set[int]]:
-    """Agencies that supplied each statistic's facts, per area, from the facts table."""
+    """Agencies that supplied each statistic's facts now in the facts table, per area (and ALL)."""
     rows = session.execute(select(FACTS.c.stat, FACTS.c.area, FACTS.c.agency)
                            .where(FACTS.c.agency.is_not(None)).distinct()).all()
     found: dict[tuple[str, str], set[int]] = defaultdict(set)

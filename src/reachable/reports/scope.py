@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
+from reachable.db import dialect
 from reachable.reports import sources as src
 from reachable.reports.schemas import ALL, Period
 
@@ -79,6 +80,18 @@ def period_of(ctx: ReportContext, at: Any) -> ColumnElement[str]:
 def in_range(ctx: ReportContext, at: Any) -> ColumnElement[bool]:
     """Whether a timestamp falls within the report's range."""
     return and_(at >= ctx.start_at, at < ctx.end_at)
+
+
+CURRENT_EVENTS_INDEX = "ix_events_current_kind_time"  # (kind, occurred_at, source_record_id) of current events
+
+
+def by_kind(ctx: ReportContext, query: Any, e: Any) -> Any:
+    """A national report's query reading current events of some kinds (alias `e`) through their partial index.
+
+    SQLite otherwise picks the plain (kind, occurred_at) index and reads every event row to test superseded_at
+    (first indicators: 0.9 s against 0.5 s of CPU at 500,000 events). One area's return starts from its rows.
+    """
+    return dialect.sqlite_index(query, e, CURRENT_EVENTS_INDEX) if ctx.area == ALL else query
 
 
 @dataclass

@@ -80,10 +80,13 @@ def compute_cells(session: Session, *, ctx: ReportContext, statistic_ids: list[s
     facts.open_facts(session)
     bases = facts.Bases(session)
     ctx = replace(ctx, bases=bases)
+    supplied: dict[tuple[str, str], set[int]] = defaultdict(set)
     for statistic in counted.values():
         facts.fill(session, ctx, statistic)
         by_stat[statistic.id] = facts.aggregate(session, ctx, statistic)
-    supplied = facts.agencies_by_statistic(session)
+        for key, agencies in facts.agencies_by_statistic(session).items():
+            supplied[key] |= agencies
+        facts.clear_facts(session)
     # Not in a finally: after a database error the transaction is void and its rollback drops the tables.
     bases.close()
     facts.close_facts(session)

@@ -13,6 +13,7 @@ from reachable.reports.registry import Statistic, register
 from reachable.reports.schemas import ALL, Period
 from reachable.reports.scope import (
     ReportContext,
+    by_kind,
     child_area_filter,
     child_area_key,
     event_view,
@@ -31,11 +32,11 @@ def _child_events(ctx: ReportContext, kinds: dict[str, str], columns: list[Calla
     e = src.events.alias(name)
     link = src.record_links.alias(f"{name}_l")
     label = case(*((e.c.kind == kind, literal(value)) for kind, value in kinds.items()))
-    return (select(link.c.child_id.label("child"), label.label("label"), e.c.occurred_at.label("at"),
-                   *(column(e) for column in columns))
-            .select_from(e.join(link, and_(link.c.source_record_id == e.c.source_record_id,
-                                           link.c.ended_at.is_(None))))
-            .where(e.c.kind.in_(sorted(kinds)), e.c.superseded_at.is_(None), for_area(ctx, link.c.child_id)))
+    return by_kind(ctx, select(link.c.child_id.label("child"), label.label("label"), e.c.occurred_at.label("at"),
+                               *(column(e) for column in columns))
+                   .select_from(e.join(link, and_(link.c.source_record_id == e.c.source_record_id,
+                                                  link.c.ended_at.is_(None))))
+                   .where(e.c.kind.in_(sorted(kinds)), e.c.superseded_at.is_(None), for_area(ctx, link.c.child_id)), e)
 
 
 def spells(ctx: ReportContext) -> Any:

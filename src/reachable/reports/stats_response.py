@@ -10,6 +10,7 @@ from reachable.reports import sources as src
 from reachable.reports.registry import Statistic, register
 from reachable.reports.scope import (
     ReportContext,
+    by_kind,
     child_area_filter,
     child_area_key,
     for_area,
@@ -72,19 +73,19 @@ def _first_responses(ctx: ReportContext) -> Any:
     """Per child whose first ever indicator fell in the range: when, their home, and the first response after."""
     # Only events and links: the cheapest join that yields each child's first indicator.
     e, (joined, child) = _current(INDICATORS, "fi")
-    first = ctx.base("first_indicator", select(child.label("child"), func.min(e.c.occurred_at).label("first_at"))
-                     .select_from(joined)
-                     .where(e.c.kind.in_(INDICATORS), e.c.superseded_at.is_(None), e.c.occurred_at < ctx.end_at,
-                            for_area(ctx, child))
-                     .group_by(child).having(func.min(e.c.occurred_at) >= ctx.start_at), index=("child",))
+    first = ctx.base("first_indicator", by_kind(
+        ctx, select(child.label("child"), func.min(e.c.occurred_at).label("first_at")).select_from(joined)
+        .where(e.c.kind.in_(INDICATORS), e.c.superseded_at.is_(None), e.c.occurred_at < ctx.end_at,
+               for_area(ctx, child))
+        .group_by(child).having(func.min(e.c.occurred_at) >= ctx.start_at), e), index=("child",))
     # The first response: one set-based join of responses to those children (not a lookup per child).
     r, (joined, child) = _current(RESPONSES, "fr")
     # Made (and analysed) on its own: joined as a subquery, PostgreSQL misjudged its size and re-ran it per child.
-    responses = ctx.base("first_response_at", select(first.c.child, func.min(r.c.occurred_at).label("response_at"))
-                         .select_from(joined.join(first, first.c.child == child))
-                         .where(r.c.kind.in_(RESPONSES), r.c.superseded_at.is_(None),
-                                r.c.occurred_at >= first.c.first_at, r.c.occurred_at < ctx.end_at)
-                         .group_by(first.c.child), index=("child",))
+    responses = ctx.base("first_response_at", by_kind(
+        ctx, select(first.c.child, func.min(r.c.occurred_at).label("response_at"))
+        .select_from(joined.join(first, first.c.child == child))
+        .where(r.c.kind.in_(RESPONSES), r.c.superseded_at.is_(None), r.c.occurred_at >= first.c.first_at,
+               r.c.occurred_at < ctx.end_at).group_by(first.c.child), r), index=("child",))
     c = src.children
     return ctx.base("first_response", select(first.c.child, first.c.first_at, responses.c.response_at,
                                              c.c.home_area_code.label("home"))
