@@ -40,6 +40,9 @@ HASH_EXCLUDE: dict[str, Any] = {"recorded_at": True, "payload": True,
                                 "person": dict.fromkeys(PERSON_FIELDS, True)}
 
 
+_TO_JSON = EventIn.__pydantic_serializer__.to_json
+
+
 def normalised_payload(event: EventIn) -> tuple[dict[str, Any], str]:
     """The payload as its kind's contract reads it (defaults filled, unset fields dropped), as data and JSON."""
     model = PAYLOADS[event.kind].model_validate(event.payload)
@@ -54,8 +57,8 @@ def event_hash(event: EventIn, payload_json: str | None = None) -> str:
     """
     if payload_json is None:
         payload_json = normalised_payload(event)[1]
-    body = event.model_dump_json(exclude=HASH_EXCLUDE) + payload_json
-    return hashlib.sha256(body.encode()).hexdigest()
+    # The model's serializer itself: model_dump_json's Python layer was a third of the cost per event.
+    return hashlib.sha256(_TO_JSON(event, exclude=HASH_EXCLUDE) + payload_json.encode()).hexdigest()
 
 
 def person_values(person: PersonIn) -> dict[str, Any]:
