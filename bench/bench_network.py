@@ -118,9 +118,10 @@ def _copy(session: Any, table: str, rows: list[dict[str, Any]]) -> None:
     from reachable.network.store import Writer
 
     writer = Writer(session)
+    text_dates = session.get_bind().dialect.name == "sqlite"  # PostgreSQL's binary COPY takes date objects
 
     def value(v: Any) -> Any:
-        return (writer.time(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date)
+        return (writer.time(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) and text_dates
                 else writer.json(v) if isinstance(v, dict) else v)
 
     for start in range(0, len(rows), 50_000):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -112,7 +113,9 @@ def ensure_entities(session: Session, specs: Iterable[EntitySpec], result: Build
                     everything: bool = False) -> dict[str, int]:
     """Entity ids by key, creating missing entities; a police-only entity becomes shared once a fact shows it."""
     wanted: dict[str, EntitySpec] = {}
-    for spec in specs:
+    # Derivation shares one spec object per entity (cached), so the objects are de-duplicated first: by
+    # identity, which costs far less than comparing millions of keys.
+    for spec in {id(spec): spec for spec in specs}.values():
         known = wanted.get(spec.key)
         if known is None or (known.compartment != SHARED and spec.compartment == SHARED):
             wanted[spec.key] = spec
@@ -202,9 +205,10 @@ def _summary(entry: _Merged, old: dict[str, Any]) -> dict[str, Any]:
 
 def _events_json(summary: dict[str, Any]) -> str:
     """A link's source events as JSON; the common case (a fact's event ids) without the general encoder."""
+    ids = '{"ids":[' + ",".join(map(str, summary["ids"]))
     if len(summary) == 1:
-        return '{"ids":[' + ",".join(map(str, summary["ids"])) + "]}"
-    return json.dumps(summary, separators=(",", ":"))
+        return ids + "]}"
+    return ids + '],"conf":[' + ",".join(map(repr, summary["conf"])) + "]}"
 
 
 def store(session: Session, derived: Sequence[Derived], result: BuildResult, *, replace: bool = False,
@@ -213,7 +217,7 @@ def store(session: Session, derived: Sequence[Derived], result: BuildResult, *, 
     if not derived:
         return
     writer = Writer(session, bulk, stamps)
-    ids = ensure_entities(session, [d.source for d in derived] + [d.target for d in derived], result, writer,
+    ids = ensure_entities(session, chain((d.source for d in derived), (d.target for d in derived)), result, writer,
                           everything=replace)
     merged = merge(derived)
     links = table_of(NetworkLink)
