@@ -63,6 +63,19 @@ def test_queries_follow_the_callers_compartment(client: TestClient, sessions: se
                       headers=council).status_code == 200
 
 
+def test_a_time_before_year_one_in_utc_is_not_a_server_error(client: TestClient, sessions: sessionmaker[Session],
+                                                              backend: str) -> None:
+    # Found by the full API fuzz: 0001-01-01T00:00 at +00:01 is in year 0 in UTC, which SQLite's stored form
+    # cannot hold (a 500 before); PostgreSQL's timestamps reach back to 4713 BC and answer as usual.
+    council = _auth(sessions, COUNCIL, "social_worker")
+    answer = client.get("/api/v1/network/hotspots", headers=council,
+                        params={"start": "0001-01-01T00:00:00+00:01", "end": "2000-01-06T00:08:07Z"})
+    if backend == "sqlite":
+        assert answer.status_code == 422 and "out of range" in answer.text
+    else:
+        assert answer.status_code == 200 and answer.json() == []
+
+
 def test_sharing_and_editing_need_an_analyst_token_and_a_reason(client: TestClient,
                                                                  sessions: sessionmaker[Session]) -> None:
     with sessions() as session:

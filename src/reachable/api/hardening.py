@@ -1,7 +1,8 @@
 """Hostile-input hardening the API fuzzing (tests/reliability) asks for: out-of-range numbers and honest 422 docs.
 
 - A number beyond a 64-bit integer (in a path, query or body) cannot reach the database: SQLite's driver raises
-  OverflowError and PostgreSQL a DataError. Both mean "bad input", so the caller gets a 422, not a 500.
+  OverflowError and PostgreSQL a DataError. Both mean "bad input", so the caller gets a 422, not a 500; so does a
+  time whose conversion to UTC leaves years 1–9999 (SQLAlchemy wraps that OverflowError in a StatementError).
 - Routes refuse input in two shapes: FastAPI's validation errors (`detail` is a list) and the domain's
   InputRejected (`detail` is text, `errors` lists every problem). The OpenAPI document says so, so clients and
   the schema fuzzer know both.
@@ -15,7 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 
 
 class _ThreadLimit:
@@ -93,6 +94,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, _error: DataError) -> JSONResponse:
         return out_of_range("a value is out of range for the database")
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(_request: Request, error: StatementError) -> JSONResponse:
+        # SQLAlchemy wraps what a bind parameter's conversion raised: a time at 0001-01-01 with a positive
+        # offset is before year 1 in UTC (found by the full API fuzz). Anything else is a real fault.
+        if isinstance(error.orig, OverflowError):
+            return out_of_range("a value is out of range (times must fall between years 1 and 9999 in UTC)")
+        raise error
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
