@@ -92,7 +92,12 @@ def _column_types(cursor: Any, table: str, columns: Sequence[str]) -> list[int]:
 
 
 def copy_rows(session: Session, *, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows at once: COPY on PostgreSQL, one prepared executemany on SQLite; in the open transaction."""
+    """Insert many rows at once: COPY on PostgreSQL, one prepared executemany on SQLite; in the open transaction.
+
+    Values are given as their columns' Python types (int, float, bool, str, date, aware datetime, or the
+    database's own time form from `timestamp_converter`) and JSON as text: PostgreSQL's binary COPY refuses
+    a date written as text with a TypeError, which rolls the load back.
+    """
     if not rows:
         return
     raw = session.connection().connection.dbapi_connection
