@@ -81,10 +81,11 @@ _TYPES: dict[tuple[str, str], dict[str, int]] = {}
 
 
 def _column_types(cursor: Any, table: str, columns: Sequence[str]) -> list[int]:
-    """The type oids of a table's columns, for binary COPY (read once per database and table)."""
+    """The type oids of a table's columns, for binary COPY (read once per database and table, again after a
+    migration added a column)."""
     key = (cursor.connection.info.dbname, table)
     known = _TYPES.get(key)
-    if known is None:
+    if known is None or not known.keys() >= set(columns):
         cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(%s AS regclass) "
                        "AND attnum > 0 AND NOT attisdropped", (table,))
         known = _TYPES[key] = {name: int(oid) for name, oid in cursor.fetchall()}
