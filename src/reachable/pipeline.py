@@ -40,7 +40,7 @@ def link_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) ->
     """Resolve each new event's person to a child at once, so later stages see the right child."""
     # One query for every event's record, and the records resolved together: the bulk path hands over
     # thousands of events per chunk.
-    record_of = records.source_record_ids_of(session, event_ids=outcome.stored.event_ids)
+    record_of = records.stored_record_ids(session, stored=outcome.stored)
     ordered = [record_of[event_id] for event_id in outcome.stored.event_ids if event_id in record_of]
     child_of = identity.resolve_records(session, record_ids=ordered)
     outcome.child_ids.extend(child_of[record_id] for record_id in ordered)
@@ -52,7 +52,8 @@ NRM_KINDS = ("nrm_referral", "nrm_rg_decision", "nrm_cg_decision")
 def nrm_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) -> None:
     """Keep tracked NRM referrals in step with NRM events, before rules read the child's NRM status."""
     child_of = dict(zip(outcome.stored.event_ids, outcome.child_ids, strict=False))
-    for event in records.events_of_kinds(session, event_ids=outcome.stored.event_ids, kinds=NRM_KINDS):
+    for event in records.events_of_kinds(session, event_ids=outcome.stored.event_ids, kinds=NRM_KINDS,
+                                         stored=outcome.stored):
         child_id = child_of[event.id]
         agency = areas.agencies_by_id(session, ids={event.agency_id})[event.agency_id]
         nrm.apply_event(session, kind=event.kind, payload=dict(event.payload), child_id=child_id,
@@ -61,12 +62,14 @@ def nrm_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) -> 
 
 def rules_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) -> None:
     """Run the reachable-moment rules in the ingest transaction: firings, tasks and markers commit with the events."""
-    rules.run_for_events(session, event_ids=outcome.stored.event_ids, child_ids=outcome.child_ids)
+    rules.run_for_events(session, event_ids=outcome.stored.event_ids, child_ids=outcome.child_ids,
+                         stored=outcome.stored)
 
 
 def network_stage(session: Session, outcome: IngestOutcome, actor: access.Actor) -> None:
     """Add what the new events show to the contextual safeguarding network (cheap and idempotent)."""
-    network.build_for_events(session, event_ids=outcome.stored.event_ids)
+    network.build_for_events(session, event_ids=outcome.stored.event_ids,
+                             corrections=outcome.stored.new_versions > 0)
 
 
 def default_stages() -> list[Stage]:

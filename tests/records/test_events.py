@@ -98,3 +98,20 @@ def test_naive_times_are_uk_local(session: Session) -> None:
     outcome = pipeline.ingest(session, events=[summer], actor=access.SYSTEM)
     [stored] = identity.chronology(session, child_id=outcome.child_ids[0])
     assert stored.occurred_at == datetime(2025, 7, 1, 11, 0, tzinfo=UTC)  # BST is UTC+1
+
+
+def test_later_stages_see_the_same_events_whether_read_back_or_held(session: Session) -> None:
+    from reachable.records import service as records
+
+    first = records.store_events(session, events=[event(EventKind.ARREST)])
+    stored = records.store_events(session, events=[
+        event(EventKind.ARREST), event(EventKind.MISSING_REPORTED, agency_key="m-1"),
+        event(EventKind.ARREST, agency_key="a-2", person=person(agency_person_id="P2", first_name="Amir"))])
+    assert stored.unchanged == 1 and stored.created == 2 and stored.event_ids[0] == first.event_ids[0]
+    kinds = ["arrest"]
+    held = records.events_of_kinds(session, event_ids=stored.event_ids, kinds=kinds, stored=stored)
+    read = records.events_of_kinds(session, event_ids=stored.event_ids, kinds=kinds)
+    assert [e.id for e in held] == [e.id for e in read] and len(read) == 2
+    assert records.stored_record_ids(session, stored=stored) == records.source_record_ids_of(
+        session, event_ids=stored.event_ids)
+    assert "_rows" not in stored.model_dump()  # the held rows never reach an API reply

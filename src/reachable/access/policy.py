@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, desc, select
+from sqlalchemy import Integer, Select, and_, bindparam, desc, select
 from sqlalchemy.orm import Session
 
 from reachable.access.models import BreakGlass, SharingAgreement, SharingDecision
@@ -167,43 +168,22 @@ def _in_area(session: Session, *, user: Principal, area_code: str | None) -> boo
 
 def relationships(session: Session, *, user: Principal, child_id: int, now: datetime | None = None) -> list[str]:
     """Every legitimate relationship between the user's agency and a child, each as a reason."""
-    from reachable.db.registry import metadata
-
     now = now or utcnow()
-    tables = metadata().tables
     found: list[str] = []
     child = _identity().get_child(session, child_id=child_id)
     if _in_area(session, user=user, area_code=child.home_area_code):
         found.append(f"child resident in your area ({child.home_area_code})")
-    links, events, records = tables["record_links"], tables["events"], tables["source_records"]
-    current = and_(links.c.child_id == child_id, links.c.ended_at.is_(None))
-    placed = session.execute(
-        select(events.c.payload).join(links, links.c.source_record_id == events.c.source_record_id)
-        .where(current, events.c.kind == "placement_change", events.c.superseded_at.is_(None))
-        .order_by(desc(events.c.occurred_at)).limit(1)).scalar()
+    placed, own, task, plan, referral = session.execute(
+        _relationship_query(), {"child_id": child_id, "agency_id": user.agency_id}).one()
     placement_area = (placed or {}).get("placement_area_code") if isinstance(placed, dict) else None
     if _in_area(session, user=user, area_code=placement_area):
         found.append(f"child placed in your area ({placement_area})")
-    own = session.execute(select(records.c.id).join(links, links.c.source_record_id == records.c.id)
-                          .where(current, records.c.agency_id == user.agency_id).limit(1)).scalar()
     if own is not None:
         found.append(f"your agency ({user.agency_code}) holds records about this child")
-    tasks = tables["tasks"]
-    task = session.execute(select(tasks.c.id).where(
-        tasks.c.child_id == child_id, tasks.c.owner_agency_id == user.agency_id, tasks.c.status == "open")
-        .limit(1)).scalar()
     if task is not None:
         found.append(f"open task #{task} for your agency")
-    plans, actions = tables["plans"], tables["plan_actions"]
-    plan = session.execute(select(plans.c.id).outerjoin(actions, actions.c.plan_id == plans.c.id).where(
-        plans.c.child_id == child_id, plans.c.status == "open",
-        (plans.c.owner_agency_id == user.agency_id) | (actions.c.owner_agency_id == user.agency_id)).limit(1)).scalar()
     if plan is not None:
         found.append(f"open plan #{plan} involving your agency")
-    nrm = tables["nrm_referrals"]
-    referral = session.execute(select(nrm.c.id).where(
-        nrm.c.child_id == child_id, nrm.c.first_responder_agency_id == user.agency_id,
-        nrm.c.cg_decision.is_(None)).limit(1)).scalar()
     if referral is not None:
         found.append(f"open NRM referral #{referral} by your agency")
     shared = _sharing(session, child_id=child_id, agency_id=user.agency_id, now=now,
@@ -211,6 +191,37 @@ def relationships(session: Session, *, user: Principal, child_id: int, now: date
     if shared is not None:
         found.append(f"sharing decision #{shared.id} ({shared.lawful_gateway}): {shared.reason}")
     return found
+
+
+@cache
+def _relationship_query() -> Select[Any]:
+    """One round trip for the facts `relationships` reads from other domains' tables (five lookups otherwise).
+
+    The latest placement's payload, and the first of: a record the agency holds, an open task it owns, an open
+    plan it owns or has an action in, an open NRM referral it made. Every child read runs this.
+    """
+    from reachable.db.registry import metadata
+
+    tables = metadata().tables
+    child_id, agency_id = bindparam("child_id", type_=Integer), bindparam("agency_id", type_=Integer)
+    links, events, records = tables["record_links"], tables["events"], tables["source_records"]
+    current = and_(links.c.child_id == child_id, links.c.ended_at.is_(None))
+    placed = (select(events.c.payload).join(links, links.c.source_record_id == events.c.source_record_id)
+              .where(current, events.c.kind == "placement_change", events.c.superseded_at.is_(None))
+              .order_by(desc(events.c.occurred_at)).limit(1))
+    own = (select(records.c.id).join(links, links.c.source_record_id == records.c.id)
+           .where(current, records.c.agency_id == agency_id).limit(1))
+    tasks = tables["tasks"]
+    task = select(tasks.c.id).where(tasks.c.child_id == child_id, tasks.c.owner_agency_id == agency_id,
+                                    tasks.c.status == "open").limit(1)
+    plans, actions = tables["plans"], tables["plan_actions"]
+    plan = select(plans.c.id).outerjoin(actions, actions.c.plan_id == plans.c.id).where(
+        plans.c.child_id == child_id, plans.c.status == "open",
+        (plans.c.owner_agency_id == agency_id) | (actions.c.owner_agency_id == agency_id)).limit(1)
+    nrm = tables["nrm_referrals"]
+    referral = select(nrm.c.id).where(nrm.c.child_id == child_id, nrm.c.first_responder_agency_id == agency_id,
+                                      nrm.c.cg_decision.is_(None)).limit(1)
+    return select(*(query.scalar_subquery() for query in (placed, own, task, plan, referral)))
 
 
 def _sharing(session: Session, *, child_id: int, agency_id: int, now: datetime,

@@ -8,12 +8,14 @@ from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from reachable.areas.models import Agency, Area
 from reachable.common.errors import FieldError, InputRejected, NotFound
 from reachable.common.types import AgencyKind
 from reachable.db.dialect import insert_ignoring_conflicts
+from reachable.db.uow import memo
+
+_AGENCIES = "areas.agencies"  # the transaction's memo of agencies by id and by code (agency rows never change)
 
 # Agency codes name their kind and area: POL-E23000014 is West Midlands Police.
 AGENCY_PREFIXES: dict[str, AgencyKind] = {
@@ -86,6 +88,12 @@ def area_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Area.code)))
 
 
+def known_area_codes(session: Session, codes: set[str]) -> set[str]:
+    """Those of `codes` that are known areas (a few events need not read the whole area list)."""
+    wanted = sorted(code for code in codes if code)
+    return set(session.scalars(select(Area.code).where(Area.code.in_(wanted)))) if wanted else set()
+
+
 def count_areas(session: Session) -> int:
     """How many areas the store holds."""
     return int(session.scalar(select(func.count()).select_from(Area)) or 0)
@@ -121,9 +129,12 @@ def get_agency(session: Session, *, code: str) -> Agency:
 
 def ensure_agency(session: Session, *, code: str, name: str | None = None) -> Agency:
     """The agency with this code, registering it from the code's kind and area on first sight."""
+    held = memo(session, _AGENCIES)
+    if code in held:
+        return held[code]  # type: ignore[no-any-return]
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is not None:
-        return agency
+        return _hold(held, agency)
     kind, area_code = parse_agency_code(code)
     if area_code is not None:
         area = session.get(Area, area_code)
@@ -139,6 +150,12 @@ def ensure_agency(session: Session, *, code: str, name: str | None = None) -> Ag
     session.execute(insert_ignoring_conflicts(session, table, ["code"]).values(**values))
     agency = session.scalar(select(Agency).where(Agency.code == code))
     assert agency is not None  # just inserted, or committed by the transaction that won
+    return _hold(held, agency)
+
+
+def _hold(held: dict[object, Agency], agency: Agency) -> Agency:
+    """Keep an agency in the transaction's memo by id and by code."""
+    held[agency.id] = held[agency.code] = agency
     return agency
 
 
@@ -146,15 +163,13 @@ def agencies_by_id(session: Session, *, ids: set[int]) -> dict[int, Agency]:
     """Agencies keyed by id, for labelling rows that carry only an agency id."""
     if not ids:
         return {}
-    # Agencies the session already holds (the ingest just used them) cost no query: per-event paths call this often.
-    found: dict[int, Agency] = {}
-    for agency_id in ids:
-        held = session.identity_map.get(identity_key(Agency, agency_id))
-        if held is not None:
-            found[agency_id] = held
+    # Agencies this transaction has already read cost no query: per-event paths call this from every stage.
+    held = memo(session, _AGENCIES)
+    found = {agency_id: held[agency_id] for agency_id in ids if agency_id in held}
     missing = set(ids) - found.keys()
     if missing:
-        found.update((agency.id, agency) for agency in session.scalars(select(Agency).where(Agency.id.in_(missing))))
+        for agency in session.scalars(select(Agency).where(Agency.id.in_(missing))):
+            found[agency.id] = _hold(held, agency)
     return found
 
 
@@ -162,4 +177,10 @@ def agencies_by_code(session: Session, *, codes: set[str]) -> dict[str, Agency]:
     """The registered agencies among these codes, in one query (unknown codes are left out)."""
     if not codes:
         return {}
-    return {agency.code: agency for agency in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    held = memo(session, _AGENCIES)
+    found = {code: held[code] for code in codes if code in held}
+    missing = codes - found.keys()
+    if missing:
+        for agency in session.scalars(select(Agency).where(Agency.code.in_(missing))):
+            found[agency.code] = _hold(held, agency)
+    return found

@@ -12,6 +12,26 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 SessionFactory = Callable[[], Session]
 
 
+_MEMO = "reachable.memo"
+
+
+def memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's transaction: rows a unit of work reads again and again.
+
+    Only for rows nobody changes once written (agencies, for instance): the ORM's identity map holds objects
+    weakly, so without this a row looked up in one stage is read again by the next.
+    """
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMO, {})
+    return memos.setdefault(name, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_memos(session: Session, transaction: Any) -> None:
+    """Empty the memos when the outermost transaction ends (a rollback may have undone what they hold)."""
+    if transaction.parent is None:
+        session.info.pop(_MEMO, None)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit (expire_on_commit off)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

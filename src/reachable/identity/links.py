@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from reachable.common.dates import utcnow
@@ -102,9 +102,14 @@ def current_links_of(session: Session, *, record_ids: Sequence[int]) -> dict[int
     ids = sorted(set(record_ids))
     found: dict[int, RecordLink] = {}
     for start in range(0, len(ids), 1000):
-        found.update((link.source_record_id, link) for link in session.scalars(select(RecordLink).where(
-            RecordLink.source_record_id.in_(ids[start:start + 1000]), RecordLink.ended_at.is_(None))))
+        found.update((link.source_record_id, link) for link in session.scalars(
+            _CURRENT_LINKS, {"ids": ids[start:start + 1000]}))
     return found
+
+
+# Built once: the ingest path asks this for one record at a time, and building it cost as much as running it.
+_CURRENT_LINKS = select(RecordLink).where(RecordLink.source_record_id.in_(bindparam("ids", expanding=True)),
+                                          RecordLink.ended_at.is_(None))
 
 
 def record_ids_for_child(session: Session, *, child_id: int) -> list[int]:

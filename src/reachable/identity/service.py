@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from reachable.access import service as access
@@ -180,8 +180,8 @@ def get_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Chi
     ids = sorted(set(child_ids))
     found: dict[int, Child] = {}
     for start in range(0, len(ids), 1000):
-        found.update((child.id, child) for child in session.scalars(
-            select(Child).where(Child.id.in_(ids[start:start + 1000]))) if child.status != "erased")
+        found.update((child.id, child) for child in session.scalars(_CHILDREN, {"ids": ids[start:start + 1000]})
+                     if child.status != "erased")
     for child_id in child_ids:
         if child_id not in found:
             raise NotFound(f"no child {child_id}")
@@ -193,10 +193,15 @@ def record_ids_for_children(session: Session, *, child_ids: Sequence[int]) -> di
     ids = sorted(set(child_ids))
     found: dict[int, list[int]] = {child_id: [] for child_id in ids}
     for start in range(0, len(ids), 1000):
-        for record_id, child_id in session.execute(select(RecordLink.source_record_id, RecordLink.child_id).where(
-                RecordLink.child_id.in_(ids[start:start + 1000]), RecordLink.ended_at.is_(None))):
+        for record_id, child_id in session.execute(_RECORDS_OF_CHILDREN, {"ids": ids[start:start + 1000]}):
             found[child_id].append(record_id)
     return found
+
+
+# Built once: per-event paths (rules at ingest) run these for one child at a time, and building cost as much as running.
+_CHILDREN = select(Child).where(Child.id.in_(bindparam("ids", expanding=True)))
+_RECORDS_OF_CHILDREN = select(RecordLink.source_record_id, RecordLink.child_id).where(
+    RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
 
 
 def list_children(session: Session, *, limit: int = 100, offset: int = 0) -> list[Child]:

@@ -125,8 +125,12 @@ def derive_all(facts: Iterable[Fact], result: BuildResult) -> list[Derived]:
     return derived
 
 
-def build_for_events(session: Session, *, event_ids: Sequence[int], bulk: BulkIO | None = None) -> BuildResult:
-    """Add what these (newly stored) events show to the network: cheap, idempotent, run at ingest."""
+def build_for_events(session: Session, *, event_ids: Sequence[int], bulk: BulkIO | None = None,
+                     corrections: bool = True) -> BuildResult:
+    """Add what these (newly stored) events show to the network: cheap, idempotent, run at ingest.
+
+    `corrections=False` (the store made no new versions) skips looking for superseded versions' evidence.
+    """
     result = BuildResult()
     if not event_ids:
         return result
@@ -135,7 +139,8 @@ def build_for_events(session: Session, *, event_ids: Sequence[int], bulk: BulkIO
     facts: list[Fact] = []
     for ids in chunks(sorted(set(event_ids))):
         facts.extend(_facts(raw_rows(session.connection(), query.where(ev.c.id.in_(ids)))))
-    _retire_superseded(session, facts)
+    if corrections:
+        _retire_superseded(session, facts)
     refs = sorted({f.incident_ref for f in facts if f.incident_ref})
     everything = {fact.event_id: fact for fact in facts}
     for batch in chunks(refs):

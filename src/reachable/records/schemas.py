@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from reachable.common.types import PersonRole, Sex
 from reachable.records.kinds import PAYLOADS as PAYLOADS  # re-exported for other domains (rules)
@@ -93,3 +93,6 @@ class StoreResult(BaseModel):
     new_versions: int = 0
     event_ids: list[int] = []
     source_record_ids: list[int] = []
+    # Not part of the reply: what the row-by-row store already holds, so the later stages need not read it back.
+    _record_of: dict[int, int] = PrivateAttr(default_factory=dict)  # event id -> source record id
+    _rows: dict[int, Any] = PrivateAttr(default_factory=dict)  # event id -> the stored Event row

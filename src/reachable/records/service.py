@@ -6,9 +6,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from reachable.areas import service as areas
@@ -75,10 +76,16 @@ def neutralise_cell(value: object) -> str:
 
 
 def create_batch(session: Session, *, source_kind: str, source_name: str, format: str, digest: str,
-                 imported_by: str, agency_id: int | None = None) -> ImportBatch:
-    """Open the provenance row that every event of this import will point to."""
+                 imported_by: str, agency_id: int | None = None, counts: dict[str, int] | None = None
+                 ) -> ImportBatch:
+    """Open the provenance row that every event of this import will point to.
+
+    With `counts` (an API batch, whose size is known before it is stored) the row is written finished.
+    """
+    started = utcnow()
     batch = ImportBatch(source_kind=source_kind, source_name=source_name, format=format, content_hash=digest,
-                        imported_by=imported_by, agency_id=agency_id, started_at=utcnow(), counts={})
+                        imported_by=imported_by, agency_id=agency_id, started_at=started, counts=counts or {},
+                        finished_at=started if counts is not None else None)
     session.add(batch)
     session.flush()
     return batch
@@ -120,7 +127,8 @@ def upsert_source_record(session: Session, *, agency_id: int, person: PersonIn, 
 def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBatch | None = None,
                  first_line: int = 1) -> StoreResult:
     """Validate then store events; all or nothing. Repeats are no-ops, corrections new versions."""
-    errors = check_events(events, known_areas=areas.area_codes(session))
+    used = {code for event in events for code in (event.area_code, event.person.home_area_code) if code}
+    errors = check_events(events, known_areas=areas.known_area_codes(session, used))
     if errors:
         raise InputRejected(errors)
     result = StoreResult()
@@ -141,6 +149,7 @@ def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBa
         if latest is not None and latest.content_hash == digest:
             result.unchanged += 1
             result.event_ids.append(latest.id)
+            result._record_of[latest.id], result._rows[latest.id] = latest.source_record_id, latest
             continue
         version = 1 if latest is None else latest.version + 1
         if latest is not None:
@@ -159,6 +168,7 @@ def store_events(session: Session, *, events: Sequence[EventIn], batch: ImportBa
         session.add(row)
         session.flush()
         result.event_ids.append(row.id)
+        result._record_of[row.id], result._rows[row.id] = record.id, row
     return result
 
 
@@ -167,15 +177,30 @@ def get_event(session: Session, *, event_id: int) -> Event | None:
     return session.get(Event, event_id)
 
 
-def events_of_kinds(session: Session, *, event_ids: Sequence[int], kinds: Sequence[str]) -> list[Event]:
-    """The events among `event_ids` of the given kinds, in one query (stages pick out what concerns them)."""
-    if not event_ids:
-        return []
-    found: list[Event] = []
-    for start in range(0, len(event_ids), 5000):  # stay well inside every database's parameter limit
-        chunk = list(event_ids[start:start + 5000])
-        found += session.scalars(select(Event).where(Event.id.in_(chunk), Event.kind.in_(list(kinds))))
+def events_of_kinds(session: Session, *, event_ids: Sequence[int], kinds: Sequence[str],
+                    stored: StoreResult | None = None) -> list[Event]:
+    """The events among `event_ids` of the given kinds, in one query (stages pick out what concerns them).
+
+    Rows the store call that produced `stored` holds are taken from it without a query.
+    """
+    held = stored._rows if stored is not None else {}
+    found = [held[event_id] for event_id in event_ids if event_id in held and held[event_id].kind in kinds]
+    rest = [event_id for event_id in event_ids if event_id not in held]
+    for start in range(0, len(rest), 5000):  # stay well inside every database's parameter limit
+        found += session.scalars(_EVENTS_OF_KINDS, {"ids": rest[start:start + 5000], "kinds": list(kinds)})
     return sorted(found, key=lambda event: (event.occurred_at, event.id))
+
+
+_EVENTS_OF_KINDS = select(Event).where(Event.id.in_(bindparam("ids", expanding=True)),
+                                       Event.kind.in_(bindparam("kinds", expanding=True)))
+
+
+def stored_record_ids(session: Session, *, stored: StoreResult) -> dict[int, int]:
+    """The source record of each stored event: known to the store call, else looked up."""
+    known = stored._record_of
+    found = {event_id: known[event_id] for event_id in stored.event_ids if event_id in known}
+    rest = [event_id for event_id in stored.event_ids if event_id not in known]
+    return found | source_record_ids_of(session, event_ids=rest) if rest else found
 
 
 def source_record_ids_of(session: Session, *, event_ids: Sequence[int]) -> dict[int, int]:
@@ -236,26 +261,40 @@ def events_by_record(session: Session, *, source_record_ids: Sequence[int], kind
     """
     ids = sorted(set(source_record_ids))
     found: dict[int, list[EventOut]] = {record_id: [] for record_id in ids}
-    # Plain rows, not ORM objects, and stored rows need no validation: rules read thousands per chunk.
-    columns = (Event.source_record_id, Event.id, Event.kind, Event.occurred_at, Event.recorded_at, Event.agency_id,
-               Event.person_role, Event.area_code, Event.place, Event.payload, Event.version)
+    query = _events_by_record_query(bool(kinds), until is not None)
     rows: list[Any] = []
+    params: dict[str, Any] = {"kinds": list(kinds)} if kinds else {}
+    if until is not None:
+        params["until"] = until
     for start in range(0, len(ids), 1000):
-        query = (select(*columns).where(Event.source_record_id.in_(ids[start:start + 1000]),
-                                        Event.superseded_at.is_(None)).order_by(Event.occurred_at, Event.id))
-        if kinds:
-            query = query.where(Event.kind.in_(kinds))
-        if until is not None:
-            query = query.where(Event.occurred_at <= until)
-        rows += session.execute(query).all()
-    agencies = areas.agencies_by_id(session, ids={row.agency_id for row in rows})
+        rows += session.execute(query, {**params, "ids": ids[start:start + 1000]}).all()
     for row in rows:
-        agency = agencies[row.agency_id]
         found[row.source_record_id].append(EventOut.model_construct(
             id=row.id, kind=row.kind, occurred_at=row.occurred_at, recorded_at=row.recorded_at,
-            agency_code=agency.code, agency_name=agency.name, person_role=row.person_role, area_code=row.area_code,
-            place=row.place, payload=row.payload, version=row.version))
+            agency_code=row.agency_code, agency_name=row.agency_name, person_role=row.person_role,
+            area_code=row.area_code, place=row.place, payload=row.payload, version=row.version))
     return found
+
+
+@cache
+def _events_by_record_query(kinds: bool, until: bool) -> Select[Any]:
+    """events_by_record's statement, built once per shape: building it cost as much as running it per event."""
+    from reachable.db.registry import metadata
+
+    # Plain rows, not ORM objects, and stored rows need no validation: rules read thousands per chunk. The agency
+    # table is joined as a Core table (areas owns the model): its code and name came from a query of their own.
+    agencies = metadata().tables["agencies"]
+    query = (select(Event.source_record_id, Event.id, Event.kind, Event.occurred_at, Event.recorded_at,
+                    agencies.c.code.label("agency_code"), agencies.c.name.label("agency_name"), Event.person_role,
+                    Event.area_code, Event.place, Event.payload, Event.version)
+             .join(agencies, agencies.c.id == Event.agency_id)
+             .where(Event.source_record_id.in_(bindparam("ids", expanding=True)), Event.superseded_at.is_(None))
+             .order_by(Event.occurred_at, Event.id))
+    if kinds:
+        query = query.where(Event.kind.in_(bindparam("kinds", expanding=True)))
+    if until:
+        query = query.where(Event.occurred_at <= bindparam("until", type_=Event.occurred_at.type))
+    return query
 
 
 def _event_outs(session: Session, events: list[Event], agency_codes: Sequence[str] | None) -> list[EventOut]:

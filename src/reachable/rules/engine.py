@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from reachable.areas import service as areas
 from reachable.identity import service as identity
 from reachable.records import service as records
+from reachable.records.schemas import StoreResult
 from reachable.rules.actions import run_action
 from reachable.rules.chunk import Chunk, PendingFiring
 from reachable.rules.conditions import Outcome, evaluate
@@ -94,14 +95,17 @@ def fire(chunk: Chunk, *, rule: RuleSpec, facts: EventFacts, outcome: Outcome, n
 
 
 def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int], child_ids: Sequence[int],
-               now: datetime) -> RunResult:
-    """Evaluate every rule for each stored event's kind, in event time order per child, inside the caller's unit."""
+               now: datetime, stored: StoreResult | None = None) -> RunResult:
+    """Evaluate every rule for each stored event's kind, in event time order per child, inside the caller's unit.
+
+    `stored` (the store call's result) spares reading back the events it holds.
+    """
     result = RunResult()
     pairs = []
     aligned = len(event_ids) == len(child_ids)
     child_of = dict(zip(event_ids, child_ids, strict=False)) if aligned else {}
     # One query for the events whose kind some rule listens to; most others cost nothing more.
-    for event in records.events_of_kinds(session, event_ids=event_ids, kinds=list(registry.by_kind)):
+    for event in records.events_of_kinds(session, event_ids=event_ids, kinds=list(registry.by_kind), stored=stored):
         if event.superseded_at is not None:
             continue
         if aligned:

@@ -17,6 +17,7 @@ from reachable.common.dates import utcnow
 from reachable.config import get_settings
 from reachable.identity import service as identity
 from reachable.markers import service as markers
+from reachable.records.schemas import StoreResult
 from reachable.rules.actions import due_at
 from reachable.rules.engine import RunResult, run_events
 from reachable.rules.facts import upper_tier
@@ -65,10 +66,11 @@ def get_rule(*, rule_id: str, rules: Registry | None = None) -> LoadedRule:
 
 
 def run_for_events(session: Session, *, event_ids: Sequence[int], child_ids: Sequence[int],
-                   now: datetime | None = None, rules: Registry | None = None) -> RunResult:
+                   now: datetime | None = None, rules: Registry | None = None,
+                   stored: StoreResult | None = None) -> RunResult:
     """Run every rule on newly stored events inside the ingest's unit of work (no commit here)."""
     return run_events(session, registry=rules or registry(), event_ids=event_ids, child_ids=child_ids,
-                      now=now or utcnow())
+                      now=now or utcnow(), stored=stored)
 
 
 def _marker_review_tasks(session: Session, rule: RuleSpec, now: datetime) -> list[str]:
