@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -181,6 +182,10 @@ def test_a_read_leaves_exactly_one_sealed_audit_row_and_moves_the_idle_clock(
     child = world.children["own_area"]
     with sessions() as session:
         before = session.scalar(select(func.max(AuditEvent.id))) or 0
+        # The idle clock moves at most once a minute (access.sessions.TOUCH_EVERY): make the last request older.
+        for row in session.scalars(select(UserSession)):
+            row.last_seen_at -= timedelta(minutes=2)
+        session.commit()
         seen = session.scalar(select(func.max(UserSession.last_seen_at)))
     assert client.get(f"/api/v1/children/{child}", headers=headers).status_code == 200
     with sessions() as session:

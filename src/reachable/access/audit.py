@@ -65,10 +65,9 @@ def audit_digest(row: AuditEvent) -> str:
 
 def _child_row_exists(session: Session, child_id: int) -> bool:
     """Whether a children row exists (any status), so the audit's foreign key holds."""
-    from reachable.db.registry import metadata
+    from reachable.identity import service as identity  # identity audits through access: imported on use
 
-    children = metadata().tables["children"]
-    return session.execute(select(children.c.id).where(children.c.id == child_id)).first() is not None
+    return identity.child_row_exists(session, child_id=child_id)
 
 
 def record(session: Session, *, actor: Actor, action: str, object_type: str, object_id: str | int | None = None,

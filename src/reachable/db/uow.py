@@ -16,10 +16,10 @@ _MEMO = "reachable.memo"
 
 
 def memo(session: Session, name: str) -> dict[Any, Any]:
-    """A dict that lives as long as the session's transaction: rows a unit of work reads again and again.
+    """A dict that lives as long as the session's transaction: ORM rows a unit of work asks for again and again.
 
-    Only for rows nobody changes once written (agencies, for instance): the ORM's identity map holds objects
-    weakly, so without this a row looked up in one stage is read again by the next.
+    The identity map holds objects weakly, so without this a row looked up in one stage is read again by the
+    next. Hold ORM objects (changes made through the session apply to them as usual), never copies of values.
     """
     memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMO, {})
     return memos.setdefault(name, {})

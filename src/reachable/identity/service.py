@@ -15,6 +15,7 @@ from reachable.access import service as access
 from reachable.areas import service as areas
 from reachable.common.errors import NotFound
 from reachable.db.dialect import lock_for_append
+from reachable.db.uow import memo
 from reachable.identity import incremental, store
 from reachable.identity.evaluate import age_band, exact_baseline, format_report, read_truth, reference_date, report
 from reachable.identity.features import usability
@@ -169,9 +170,24 @@ def _decide_deterministic(session: Session, *, record: SourceRecord, row: dict[s
 
 def get_child(session: Session, *, child_id: int) -> Child:
     """One child by id, or NotFound."""
-    child = session.get(Child, child_id)
+    child = _held_child(session, child_id)
     if child is None or child.status == "erased":
         raise NotFound(f"no child {child_id}")
+    return child
+
+
+def child_row_exists(session: Session, *, child_id: int) -> bool:
+    """Whether a children row exists in any status (merged and erased too), e.g. for a foreign key to hold."""
+    return _held_child(session, child_id) is not None
+
+
+def _held_child(session: Session, child_id: int) -> Child | None:
+    """The child row, kept for the rest of the transaction: a child read asks for it four or five times (the
+    policy's checks, the audit row's foreign key, the route), and the identity map alone holds it weakly."""
+    held = memo(session, "identity.children")
+    if child_id not in held:
+        held[child_id] = session.get(Child, child_id)
+    child: Child | None = held[child_id]
     return child
 
 
