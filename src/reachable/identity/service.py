@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,9 +214,26 @@ def record_ids_for_children(session: Session, *, child_ids: Sequence[int]) -> di
     return found
 
 
+def linked_histories(session: Session, *, child_ids: Sequence[int], kinds: Sequence[str] | None = None,
+                     until: datetime | None = None) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
+    """Each child's current records and chronology (only `kinds`, none after `until`), oldest first, read
+    together: what record_ids_for_children and records.events_by_record give in two statements."""
+    ids = sorted(set(child_ids))
+    record_ids: dict[int, list[int]] = {child_id: [] for child_id in ids}
+    histories: dict[int, list[EventOut]] = {child_id: [] for child_id in ids}
+    for start in range(0, len(ids), 1000):
+        held, found = records.events_of_linked(session, links=_RECORDS_OF_CHILDREN_BY_CHILD, kinds=kinds,
+                                               until=until, params={"ids": ids[start:start + 1000]})
+        record_ids.update(held)
+        histories.update(found)
+    return record_ids, histories
+
+
 # Built once: per-event paths (rules at ingest) run these for one child at a time, and building cost as much as running.
 _CHILDREN = select(Child).where(Child.id.in_(bindparam("ids", expanding=True)))
 _RECORDS_OF_CHILDREN = select(RecordLink.source_record_id, RecordLink.child_id).where(
+    RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
+_RECORDS_OF_CHILDREN_BY_CHILD = select(RecordLink.child_id, RecordLink.source_record_id).where(
     RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
 
 

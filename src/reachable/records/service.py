@@ -276,6 +276,56 @@ def events_by_record(session: Session, *, source_record_ids: Sequence[int], kind
     return found
 
 
+def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[str] | None = None,
+                     until: datetime | None = None, params: dict[str, Any] | None = None
+                     ) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
+    """Each owner's records and current events, oldest first, in one statement (events_by_record's rows).
+
+    `links` selects (owner, source_record_id) pairs — another domain's links, e.g. identity's children —
+    with its own bound `params`; an owner with records but no such event still gets its records.
+    """
+    values = dict(params or {})
+    if kinds:
+        values["kinds"] = list(kinds)
+    if until is not None:
+        values["until"] = until
+    records: dict[int, list[int]] = {}
+    found: dict[int, list[EventOut]] = {}
+    for row in session.execute(_linked_query(links, bool(kinds), until is not None), values):
+        held = records.setdefault(row[0], [])
+        if row[1] not in held:
+            held.append(row[1])
+        history = found.setdefault(row[0], [])
+        if row.id is not None:
+            history.append(EventOut.model_construct(
+                id=row.id, kind=row.kind, occurred_at=row.occurred_at, recorded_at=row.recorded_at,
+                agency_code=row.agency_code, agency_name=row.agency_name, person_role=row.person_role,
+                area_code=row.area_code, place=row.place, payload=row.payload, version=row.version))
+    for history in found.values():  # as events_by_record's callers sort: by time as Python compares it
+        history.sort(key=lambda item: (item.occurred_at, item.id))
+    return records, found
+
+
+@cache
+def _linked_query(links: Select[Any], kinds: bool, until: bool) -> Select[Any]:
+    """events_of_linked's statement for one links statement, built once per shape."""
+    from reachable.db.registry import metadata
+
+    agencies = metadata().tables["agencies"]
+    linked = links.subquery("linked")
+    owner, record = linked.c[0], linked.c[1]
+    on = [Event.source_record_id == record, Event.superseded_at.is_(None)]
+    if kinds:
+        on.append(Event.kind.in_(bindparam("kinds", expanding=True)))
+    if until:
+        on.append(Event.occurred_at <= bindparam("until", type_=Event.occurred_at.type))
+    return (select(owner, record, Event.id, Event.kind, Event.occurred_at, Event.recorded_at,
+                   agencies.c.code.label("agency_code"), agencies.c.name.label("agency_name"), Event.person_role,
+                   Event.area_code, Event.place, Event.payload, Event.version)
+            .select_from(linked.outerjoin(Event, and_(*on)).outerjoin(agencies, agencies.c.id == Event.agency_id))
+            .order_by(Event.occurred_at, Event.id))
+
+
 @cache
 def _events_by_record_query(kinds: bool, until: bool) -> Select[Any]:
     """events_by_record's statement, built once per shape: building it cost as much as running it per event."""

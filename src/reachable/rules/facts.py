@@ -120,14 +120,10 @@ def load_children(session: Session, *, child_ids: Sequence[int], kinds: Sequence
     With `until` (the chunk's latest event), later events are not read: rules look back from each event only.
     """
     children = identity.get_children(session, child_ids=child_ids)
-    record_ids = identity.record_ids_for_children(session, child_ids=child_ids)
-    by_record = records.events_by_record(session, source_record_ids=[r for ids in record_ids.values() for r in ids],
-                                         kinds=kinds, until=until)
+    record_ids, histories = identity.linked_histories(session, child_ids=child_ids, kinds=kinds, until=until)
     states: dict[int, ChildState] = {}
     for child_id in dict.fromkeys(child_ids):
-        child, ids = children[child_id], record_ids[child_id]
-        history = sorted((item for record_id in ids for item in by_record[record_id]),
-                         key=lambda item: (item.occurred_at, item.id))
+        child, ids, history = children[child_id], record_ids[child_id], histories[child_id]
         states[child_id] = ChildState(child_id=child.id, reference=child.reference, dob=child.dob, sex=child.sex,
                                       home_area_code=child.home_area_code, session=session, record_ids=ids,
                                       kinds=kinds, _history=history)
