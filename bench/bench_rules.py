@@ -128,6 +128,9 @@ def per_event(url: str, stream: list[Any]) -> tuple[list[float], list[float], li
         counting[0] = False
 
     factory = session_factory(engine)
+    from reachable.api.app import settle_heap
+
+    settle_heap()  # as a server worker does once started: the per-event path is the API's
     for item in stream:
         with factory() as session:
             pipeline.ingest(session, events=[item], actor=access.SYSTEM, stages=[pipeline.link_stage, timed])
