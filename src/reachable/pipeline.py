@@ -115,6 +115,8 @@ def ingest_files(session: Session, *, sources: Sequence[ingest_files_types.Sourc
     # Per-agency serialisation: two imports of the same agency queue; different agencies run side by side.
     for code in sorted({source.agency for source in sources if source.agency}):
         lock_for_append(session, hashlib.sha256(f"ingest:{code}".encode()).hexdigest()[:8])
+    if link_stage in run_stages:
+        identity.lock_for_linking(session)  # every chunk links records: hold the identity lock from the start
     report = ingest_runner.run(session, sources=sources, store=store, imported_by=actor.name,
                                accept_valid=accept_valid, rejects=rejects, progress=progress,
                                chunk_size=chunk_size, errors=errors, max_bytes=max_bytes,

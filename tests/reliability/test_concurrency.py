@@ -119,3 +119,45 @@ def test_two_transactions_registering_the_same_new_agency_share_it(store: Engine
         assert len(found) == 2 and found[0] == found[1]
         with store.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM agencies WHERE code = :c"), {"c": code}).scalar() == 1
+
+
+def test_submissions_about_different_new_children_link_side_by_side(store: Engine, backend: str) -> None:
+    """While one submission's new child is not yet committed, another about a different new child links at once
+    (they share no blocking key), and a third about the first child waits for it and joins its child."""
+    if backend == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time by design")
+    sessions = session_factory(store)
+    first = _events("POL-E23000014", 0)[:1]
+    stranger = person(agency_person_id="POL-stranger", first_name="Ola", last_name="Nowak", dob=date(2008, 7, 9),
+                      postcode="M1 1AE", home_area_code="E08000003", nhs_number=None, police_person_id=None)
+    other = [first[0].model_copy(update={"agency_key": "stranger-1", "person": stranger})]  # no key in common
+    same = _events("CSC-E08000025", 0)[:1]  # the first child, from another agency
+    done: dict[str, float] = {}
+    failures: list[BaseException] = []
+
+    def submit(name: str, batch: list) -> None:  # type: ignore[type-arg]
+        try:
+            with unit_of_work(sessions) as session:
+                pipeline.ingest(session, events=batch, actor=access.SYSTEM)
+            done[name] = time.perf_counter()
+        except BaseException as error:
+            failures.append(error)
+
+    with unit_of_work(sessions) as holder:
+        pipeline.ingest(holder, events=first, actor=access.SYSTEM)  # linked, not committed
+        threads = {name: threading.Thread(target=submit, args=(name, batch))
+                   for name, batch in (("other", other), ("same", same))}
+        for thread in threads.values():
+            thread.start()
+        threads["other"].join(timeout=30)
+        assert "other" in done and failures == []  # it did not wait for the open transaction
+        time.sleep(0.5)
+        assert "same" not in done  # it shares the first child's keys: it waits
+        committed = time.perf_counter()
+    threads["same"].join(timeout=30)
+    assert failures == [] and done["same"] >= committed
+    with store.connect() as connection:
+        children = connection.execute(text(
+            "SELECT s.first_name, count(DISTINCT l.child_id) FROM source_records s "
+            "JOIN record_links l ON l.source_record_id = s.id GROUP BY s.first_name ORDER BY 1")).all()
+    assert [tuple(row) for row in children] == [("Ola", 1), ("Twin0", 1)]

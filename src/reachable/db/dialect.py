@@ -49,6 +49,16 @@ def lock_for_append(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def lock_shared_for_append(session: Session, name: str) -> None:
+    """`lock_for_append`'s lock in shared mode: shared holders run side by side, an exclusive holder waits for
+    them all (PostgreSQL; nothing on SQLite)."""
+    if dialect_name(session) == "postgresql":
+        from sqlalchemy import text
+
+        key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": key})
+
+
 def lock_many_for_append(session: Session, names: Sequence[str]) -> None:
     """`lock_for_append` for many names in one statement, taken in key order (PostgreSQL; nothing on SQLite)."""
     if dialect_name(session) == "postgresql" and names:

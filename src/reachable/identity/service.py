@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -14,9 +15,9 @@ from sqlalchemy.orm import Session
 from reachable.access import service as access
 from reachable.areas import service as areas
 from reachable.common.errors import NotFound
-from reachable.db.dialect import lock_for_append
+from reachable.db.dialect import lock_for_append, lock_many_for_append, lock_shared_for_append
 from reachable.db.uow import memo
-from reachable.identity import incremental, store
+from reachable.identity import blocking, incremental, store
 from reachable.identity.evaluate import age_band, exact_baseline, format_report, read_truth, reference_date, report
 from reachable.identity.features import usability
 from reachable.identity.linkfile import link_file
@@ -88,12 +89,10 @@ def resolve_records(session: Session, *, record_ids: Sequence[int]) -> dict[int,
     missing = [record_id for record_id in pending if record_id not in found]
     if missing:
         raise NotFound(f"no source record {missing[0]}")
-    # Two transactions linking the same new child at once (two agencies' events) would each see no match and
-    # each create a child on PostgreSQL; linking one record at a time makes the second see the first's child.
-    lock_for_append(session, "identity")
-    model = active_model(session)
     new = [found[record_id] for record_id in pending]
     rows = dict(zip(pending, store.feature_rows(session, source_records=new), strict=True))
+    _lock_for_linking(session, rows)
+    model = active_model(session)
     if model is not None:
         for record in new:
             resolved[record.id] = _resolve_model(session, record=record, model=model)
@@ -123,6 +122,40 @@ def resolve_records(session: Session, *, record_ids: Sequence[int]) -> dict[int,
         resolved[record_id] = child_id
     session.flush()  # later stages read links through Core queries, which do not flush pending rows
     return resolved
+
+
+FEW_TO_LINK = 50  # a submission linking at most this many new records locks their blocking keys only
+
+
+def lock_for_linking(session: Session) -> None:
+    """Hold the identity lock exclusively until the transaction ends: a bulk import links its records in
+    chunks, and taking the lock before the first chunk keeps every chunk from waiting on (or for) another."""
+    memo(session, _LINKING)["mode"] = "exclusive"
+    lock_for_append(session, "identity")
+
+
+def _lock_for_linking(session: Session, rows: dict[int, dict[str, Any]]) -> None:
+    """Keep two transactions from each creating a child for records of the same new child (PostgreSQL).
+
+    Two such records share a blocking key (else neither could find the other), so a submission of a few records
+    locks its records' keys, under the identity lock in shared mode: submissions about different people link
+    side by side, and one about the same person waits, then sees the first one's child. Larger sets and bulk
+    imports hold the identity lock exclusively, which waits for every shared holder.
+    """
+    state = memo(session, _LINKING)
+    if state.get("mode") == "exclusive":
+        return
+    if state.get("mode") is None and len(rows) > FEW_TO_LINK:
+        lock_for_linking(session)
+        return
+    if state.get("mode") is None:
+        lock_shared_for_append(session, "identity")
+        state["mode"] = "shared"
+    keys = {key for row in rows.values() for key in blocking.probe_keys(row)}
+    lock_many_for_append(session, [hashlib.sha256(f"link:{key}".encode()).hexdigest()[:8] for key in keys])
+
+
+_LINKING = "identity.linking"
 
 
 def _children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Child]:
