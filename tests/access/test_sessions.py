@@ -53,6 +53,24 @@ def test_idle_and_absolute_timeouts(session: Session) -> None:
         assert (alive is not None) == (t - now < timedelta(hours=12))
 
 
+def test_the_idle_clock_moves_at_most_once_a_minute_and_never_lets_a_session_outlive_its_timeout(
+        session: Session) -> None:
+    user_id, _ = _user(session)
+    now = utcnow()
+    signed = access.start_session(session, user=access.get_user(session, user_id=user_id), now=now)
+    row, _ = access.resume(session, token=signed.token, now=now + timedelta(seconds=59)) or (None, None)
+    assert row is not None and row.last_seen_at == now  # not written: under a minute since the last write
+    row, _ = access.resume(session, token=signed.token, now=now + timedelta(seconds=61)) or (None, None)
+    assert row is not None and row.last_seen_at == now + timedelta(seconds=61)
+    # Requests every 50 s from then on keep it alive; it ends 30 minutes after the last *recorded* activity,
+    # which is at most a minute before the last request: early, never late.
+    t = now + timedelta(seconds=61)
+    for _ in range(40):
+        t += timedelta(seconds=50)
+        assert access.resume(session, token=signed.token, now=t) is not None
+    assert access.resume(session, token=signed.token, now=t + timedelta(minutes=30)) is None
+
+
 def test_logout_and_disable_kill_sessions_on_the_next_request(session: Session) -> None:
     user_id, _ = _user(session)
     admin_id, _ = _user(session, role="administrator", name="ada")
