@@ -39,6 +39,8 @@ def chronology(child_id: int, session: SessionDep,
                agency: Annotated[list[str] | None, Query()] = None) -> list[EventOut]:
     """The child's multi-agency chronology, oldest first; police intelligence only where the policy allows."""
     events = identity.chronology(session, child_id=child_id, kinds=kind, agency_codes=agency)
+    if not any(e.kind in INTELLIGENCE_KINDS for e in events):
+        return events  # nothing to withhold: no need to ask the policy
     intelligence = access.decide(session, user=auth.user, action="child.intelligence",
                                  target=access.Target(child_id=child_id))
     # The guard has audited this consultation; intelligence the caller may not see is never returned.

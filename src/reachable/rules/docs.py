@@ -91,6 +91,23 @@ quiet machine that is slower than the 14:07 one (bulk ingest of the old code: 16
 They show no measurable speed-up from the statement cut: the rules stage is bound by Python work per event.
 What fired was identical (1,014 firings, 1,231 tasks, and the same simulated-world measure).
 
+**Per event, 27 Nov 2026 (evening, quiet machine, same command).** Start of the session (commit 21a9047) against
+the end (1cba91d), 21:44 and 22:29 UTC, load 0.6–1.7; what fired was identical again (1,014 firings, 1,231 tasks):
+
+| figure | SQLite before → after | PostgreSQL before → after |
+|---|---|---|
+| rules p50 / p99 per event, wall | 3.14 / 10.06 → 1.58 / 7.67 ms | 6.98 / 25.67 → 2.67 / 13.05 ms (**no**) |
+| SQL statements of the rules stage per event, p50 / p99 | 6 / 14 → 3 / 10 | 6 / 15 → 2 / 11 |
+
+Repeated runs of the per-event half alone (`/tmp` script calling `bench_rules.per_event`) gave SQLite p99 between
+6.4 and 8.5 ms for the same code: p99 over 2,000 events moves by a millisecond or two from run to run.
+What changed: the stored events reach the rules from the store call (`StoreResult`'s private rows) instead of
+being read back; a child's records and chronology (with agency codes and names) are one outer-joined statement
+(`identity.linked_histories` → `records.events_of_linked`) instead of three; the statements run per event are
+built once with expanding parameters (building them cost as much as running them on SQLite); agencies are read
+once per transaction (`db.uow.memo`); and the per-event run settles its heap after start-up as a server worker
+does (`api.app.settle_heap`: a full garbage collection over the 180,000 objects start-up makes took 110–140 ms).
+
 How the chunk keeps its cost down: the chunk's chronologies, markers, open tasks and earlier firings are read in a
 few statements; new markers are written with one multi-row insert (the ORM wrote one statement per marker: 247
 of a chunk's 294 statements), firings and tasks with one insert each, marker history with one; the statements run
@@ -99,12 +116,12 @@ once per process; each event's look-back (`before`) is worked out once.
 
 What is left:
 
-- **Per event on PostgreSQL.** An event that fires runs about 14 statements, at roughly 0.15–0.3 ms of client
-  CPU each; half are reads owned by other domains (the event, the child, its record links, its chronology and
-  that chronology's agencies). Reaching 5 ms needs fewer round trips: one chronology read for a child (child,
-  links, events and agency codes in one statement, offered by identity/records), and on PostgreSQL one statement
-  inserting markers with their history. A process-wide agency cache is not safe (a restore or a test's
-  `TRUNCATE … RESTART IDENTITY` reuses ids).
+- **Per event on PostgreSQL.** An event that fires still runs about 10 statements (the child, its chronology,
+  the per-child lock, earlier firings, owning agencies, markers, then the firing, task, marker and marker-history
+  writes), each a round trip of 0.3–2 ms on this machine, most of it waiting for the server. Reaching 5 ms at p99
+  needs the writes in one round trip (on PostgreSQL, one statement inserting the firing, its tasks and markers
+  with their history through data-modifying CTEs) and the child and chronology in one. A process-wide agency
+  cache is not safe (a restore or a test's `TRUNCATE … RESTART IDENTITY` reuses ids); the per-transaction memo is.
 - **Bulk at 20,000 events/s.** The rules stage is bound by Python work per event (facts, conditions, reasons,
   task texts: about 0.14 ms per event on a quiet machine, 7,172 events/s), and the import path before the rules
   (store and link, issue 4) runs at about 1,350 / 740 events/s without rules in the same benchmark. Next steps: read the
