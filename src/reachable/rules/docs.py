@@ -98,9 +98,13 @@ the end (1cba91d), 21:44 and 22:29 UTC, load 0.6–1.7; what fired was identical
 |---|---|---|
 | rules p50 / p99 per event, wall | 3.14 / 10.06 → 1.58 / 7.67 ms | 6.98 / 25.67 → 2.67 / 13.05 ms (**no**) |
 | SQL statements of the rules stage per event, p50 / p99 | 6 / 14 → 3 / 10 | 6 / 15 → 2 / 11 |
+| bulk import (`ingest_files`, chunks of 1,000), rules on / off, 23:06 | 2,182 / 4,048 ev/s | 691 / 1,312 ev/s |
+| the rules stage alone in that import, 23:06 | 4,521 events/s | 1,482 events/s |
 
-Repeated runs of the per-event half alone (`/tmp` script calling `bench_rules.per_event`) gave SQLite p99 between
-6.4 and 8.5 ms for the same code: p99 over 2,000 events moves by a millisecond or two from run to run.
+Repeated runs of the same code gave per-event p99 between 6.4 and 8.5 ms on SQLite and between 13.0 and 17.4 ms on
+PostgreSQL (the 23:06 run of the command: 7.95 and 17.38 ms): p99 over 2,000 events moves by milliseconds from run
+to run. The bulk rows now import the stream as a canonical file through the bulk path (`reachable ingest`'s);
+until 27 Nov 2026 they stored it row by row in batches (1,018 / 520 events/s with rules at 14:07 above).
 What changed: the stored events reach the rules from the store call (`StoreResult`'s private rows) instead of
 being read back; a child's records and chronology (with agency codes and names) are one outer-joined statement
 (`identity.linked_histories` → `records.events_of_linked`) instead of three; the statements run per event are
