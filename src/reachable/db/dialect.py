@@ -40,13 +40,17 @@ def dialect_name(session: Session) -> str:
 
 
 
+def _advisory_key(name: str) -> int:
+    """The advisory lock key of a lock name: its first 8 bytes (callers hash longer names), as a positive bigint."""
+    return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
+
+
 def lock_for_append(session: Session, name: str) -> None:
     """Serialise appends to a chained table: an advisory lock on PostgreSQL; SQLite already holds the write lock."""
     if dialect_name(session) == "postgresql":
         from sqlalchemy import text
 
-        key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(name)})
 
 
 def lock_shared_for_append(session: Session, name: str) -> None:
@@ -55,15 +59,13 @@ def lock_shared_for_append(session: Session, name: str) -> None:
     if dialect_name(session) == "postgresql":
         from sqlalchemy import text
 
-        key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": key})
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _advisory_key(name)})
 
 
 def lock_many_for_append(session: Session, names: Sequence[str]) -> None:
     """`lock_for_append` for many names in one statement, taken in key order (PostgreSQL; nothing on SQLite)."""
     if dialect_name(session) == "postgresql" and names:
-        keys = sorted({int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
-                       for name in names})
+        keys = sorted({_advisory_key(name) for name in names})
         session.execute(_lock_many_statement(), {"keys": keys})
 
 
@@ -82,8 +84,7 @@ def try_lock_for_append(session: Session, name: str) -> bool:
     if dialect_name(session) == "postgresql":
         from sqlalchemy import text
 
-        key = int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF
-        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _advisory_key(name)}))
     return True
 
 

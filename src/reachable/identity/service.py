@@ -237,20 +237,10 @@ def get_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Chi
     return found
 
 
-def record_ids_for_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, list[int]]:
-    """The source records currently linked to each of many children, in a few queries."""
-    ids = sorted(set(child_ids))
-    found: dict[int, list[int]] = {child_id: [] for child_id in ids}
-    for start in range(0, len(ids), 1000):
-        for record_id, child_id in session.execute(_RECORDS_OF_CHILDREN, {"ids": ids[start:start + 1000]}):
-            found[child_id].append(record_id)
-    return found
-
-
 def linked_histories(session: Session, *, child_ids: Sequence[int], kinds: Sequence[str] | None = None,
                      until: datetime | None = None) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
     """Each child's current records and chronology (only `kinds`, none after `until`), oldest first, read
-    together: what record_ids_for_children and records.events_by_record give in two statements."""
+    together in one statement (records.events_of_linked)."""
     ids = sorted(set(child_ids))
     record_ids: dict[int, list[int]] = {child_id: [] for child_id in ids}
     histories: dict[int, list[EventOut]] = {child_id: [] for child_id in ids}
@@ -264,8 +254,6 @@ def linked_histories(session: Session, *, child_ids: Sequence[int], kinds: Seque
 
 # Built once: per-event paths (rules at ingest) run these for one child at a time, and building cost as much as running.
 _CHILDREN = select(Child).where(Child.id.in_(bindparam("ids", expanding=True)))
-_RECORDS_OF_CHILDREN = select(RecordLink.source_record_id, RecordLink.child_id).where(
-    RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
 _RECORDS_OF_CHILDREN_BY_CHILD = select(RecordLink.child_id, RecordLink.source_record_id).where(
     RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
 

@@ -68,7 +68,7 @@ def build_agenda(session: Session, *, area_code: str, criteria: Criteria,
 def create_meeting(session: Session, *, area_code: str, held_on: date, criteria: Criteria, actor: access.Actor,
                    chair: str | None = None, now: datetime | None = None) -> MaceMeeting:
     """Plan a meeting and freeze its agenda, so everyone prepares for the same list."""
-    if area_code not in areas.area_codes(session):  # refused with a reason, not a foreign-key crash
+    if not areas.known_area_codes(session, {area_code}):  # refused with a reason, not a foreign-key crash
         raise InputRejected([FieldError("area_code", "unknown area code", area_code)])
     meeting = MaceMeeting(area_code=area_code, held_on=held_on, chair=chair, criteria=criteria.model_dump(),
                           status="planned", created_at=utcnow())

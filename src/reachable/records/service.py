@@ -253,33 +253,10 @@ def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Se
     return _event_outs(session, list(session.scalars(query)), agency_codes)
 
 
-def events_by_record(session: Session, *, source_record_ids: Sequence[int], kinds: Sequence[str] | None = None,
-                     until: datetime | None = None) -> dict[int, list[EventOut]]:
-    """Current events of many source records, by record, oldest first: chronologies for a whole chunk at once.
-
-    `until` leaves out events after that time (a reader looking back from a chunk's events needs none later).
-    """
-    ids = sorted(set(source_record_ids))
-    found: dict[int, list[EventOut]] = {record_id: [] for record_id in ids}
-    query = _events_by_record_query(bool(kinds), until is not None)
-    rows: list[Any] = []
-    params: dict[str, Any] = {"kinds": list(kinds)} if kinds else {}
-    if until is not None:
-        params["until"] = until
-    for start in range(0, len(ids), 1000):
-        rows += session.execute(query, {**params, "ids": ids[start:start + 1000]}).all()
-    for row in rows:
-        found[row.source_record_id].append(EventOut.model_construct(
-            id=row.id, kind=row.kind, occurred_at=row.occurred_at, recorded_at=row.recorded_at,
-            agency_code=row.agency_code, agency_name=row.agency_name, person_role=row.person_role,
-            area_code=row.area_code, place=row.place, payload=row.payload, version=row.version))
-    return found
-
-
 def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[str] | None = None,
                      until: datetime | None = None, params: dict[str, Any] | None = None
                      ) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
-    """Each owner's records and current events, oldest first, in one statement (events_by_record's rows).
+    """Each owner's records and current events, oldest first, in one statement (chronologies for a whole chunk).
 
     `links` selects (owner, source_record_id) pairs — another domain's links, e.g. identity's children —
     with its own bound `params`; an owner with records but no such event still gets its records.
@@ -301,7 +278,7 @@ def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[st
                 id=row.id, kind=row.kind, occurred_at=row.occurred_at, recorded_at=row.recorded_at,
                 agency_code=row.agency_code, agency_name=row.agency_name, person_role=row.person_role,
                 area_code=row.area_code, place=row.place, payload=row.payload, version=row.version))
-    for history in found.values():  # as events_by_record's callers sort: by time as Python compares it
+    for history in found.values():  # by time as Python compares it (SQLite compares stored text)
         history.sort(key=lambda item: (item.occurred_at, item.id))
     return records, found
 
@@ -324,27 +301,6 @@ def _linked_query(links: Select[Any], kinds: bool, until: bool) -> Select[Any]:
                    Event.area_code, Event.place, Event.payload, Event.version)
             .select_from(linked.outerjoin(Event, and_(*on)).outerjoin(agencies, agencies.c.id == Event.agency_id))
             .order_by(Event.occurred_at, Event.id))
-
-
-@cache
-def _events_by_record_query(kinds: bool, until: bool) -> Select[Any]:
-    """events_by_record's statement, built once per shape: building it cost as much as running it per event."""
-    from reachable.db.registry import metadata
-
-    # Plain rows, not ORM objects, and stored rows need no validation: rules read thousands per chunk. The agency
-    # table is joined as a Core table (areas owns the model): its code and name came from a query of their own.
-    agencies = metadata().tables["agencies"]
-    query = (select(Event.source_record_id, Event.id, Event.kind, Event.occurred_at, Event.recorded_at,
-                    agencies.c.code.label("agency_code"), agencies.c.name.label("agency_name"), Event.person_role,
-                    Event.area_code, Event.place, Event.payload, Event.version)
-             .join(agencies, agencies.c.id == Event.agency_id)
-             .where(Event.source_record_id.in_(bindparam("ids", expanding=True)), Event.superseded_at.is_(None))
-             .order_by(Event.occurred_at, Event.id))
-    if kinds:
-        query = query.where(Event.kind.in_(bindparam("kinds", expanding=True)))
-    if until:
-        query = query.where(Event.occurred_at <= bindparam("until", type_=Event.occurred_at.type))
-    return query
 
 
 def _event_outs(session: Session, events: list[Event], agency_codes: Sequence[str] | None) -> list[EventOut]:
