@@ -54,3 +54,13 @@ def test_the_memo_ends_with_the_transaction(sessions: sessionmaker[Session]) -> 
 def test_only_known_area_codes_are_returned(session: Session) -> None:
     assert areas.known_area_codes(session, {"E08000025", "X99999999", ""}) == {"E08000025"}
     assert areas.known_area_codes(session, set()) == set()
+
+
+def test_a_known_area_code_is_checked_once_per_process(session: Session) -> None:
+    areas.known_area_codes(session, {"E08000025"})
+    with _counted(session) as seen:
+        assert areas.known_area_codes(session, {"E08000025"}) == {"E08000025"}
+        assert areas.known_area_codes(session, {"E08000025", "X99999999"}) == {"E08000025"}
+    # Only the unknown code is asked about (it may be loaded later); SQLite may also begin the transaction here.
+    assert [statement for statement in seen if "areas" in statement] == [seen[-1]]
+    assert "IN (" in seen[-1]

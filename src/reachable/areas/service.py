@@ -88,10 +88,19 @@ def area_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Area.code)))
 
 
+_KNOWN: set[str] = set()  # codes seen in a store: areas are shipped reference data, loaded and never deleted
+
+
 def known_area_codes(session: Session, codes: set[str]) -> set[str]:
-    """Those of `codes` that are known areas (a few events need not read the whole area list)."""
-    wanted = sorted(code for code in codes if code)
-    return set(session.scalars(select(Area.code).where(Area.code.in_(wanted)))) if wanted else set()
+    """Those of `codes` that are known areas (a few events need not read the whole area list).
+
+    A code once found is remembered for the process (every API submission checks its codes); a code not found
+    is asked again next time, since the reference areas may be loaded later.
+    """
+    wanted = sorted(code for code in codes if code and code not in _KNOWN)
+    if wanted:
+        _KNOWN.update(session.scalars(select(Area.code).where(Area.code.in_(wanted))))
+    return {code for code in codes if code in _KNOWN}
 
 
 def count_areas(session: Session) -> int:

@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from reachable.access import service as access
@@ -224,38 +224,45 @@ def _held_child(session: Session, child_id: int) -> Child | None:
     return child
 
 
-def get_children(session: Session, *, child_ids: Sequence[int]) -> dict[int, Child]:
-    """Many children by id in a few queries; NotFound names the first that is missing or erased."""
-    ids = sorted(set(child_ids))
-    found: dict[int, Child] = {}
-    for start in range(0, len(ids), 1000):
-        found.update((child.id, child) for child in session.scalars(_CHILDREN, {"ids": ids[start:start + 1000]})
-                     if child.status != "erased")
-    for child_id in child_ids:
-        if child_id not in found:
-            raise NotFound(f"no child {child_id}")
-    return found
+class ChildSummary(NamedTuple):
+    """What rules know of a child besides the chronology."""
+
+    id: int
+    reference: str
+    dob: date | None
+    sex: str | None
+    home_area_code: str | None
 
 
 def linked_histories(session: Session, *, child_ids: Sequence[int], kinds: Sequence[str] | None = None,
-                     until: datetime | None = None) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
-    """Each child's current records and chronology (only `kinds`, none after `until`), oldest first, read
-    together in one statement (records.events_of_linked)."""
+                     until: datetime | None = None
+                     ) -> tuple[dict[int, ChildSummary], dict[int, list[int]], dict[int, list[EventOut]]]:
+    """Each child's summary, current records and chronology (only `kinds`, none after `until`, oldest first), read
+    together in one statement (records.events_of_linked); NotFound names the first child missing or erased."""
     ids = sorted(set(child_ids))
-    record_ids: dict[int, list[int]] = {child_id: [] for child_id in ids}
+    children: dict[int, ChildSummary] = {}
+    record_ids: dict[int, list[int]] = {}
     histories: dict[int, list[EventOut]] = {child_id: [] for child_id in ids}
     for start in range(0, len(ids), 1000):
-        held, found = records.events_of_linked(session, links=_RECORDS_OF_CHILDREN_BY_CHILD, kinds=kinds,
-                                               until=until, params={"ids": ids[start:start + 1000]})
+        owners, held, found = records.events_of_linked(session, links=_CHILDREN_WITH_RECORDS, kinds=kinds,
+                                                       until=until, params={"ids": ids[start:start + 1000]})
+        children.update((child_id, ChildSummary(child_id, *columns[:4])) for child_id, columns in owners.items()
+                        if columns[4] != "erased")
         record_ids.update(held)
         histories.update(found)
-    return record_ids, histories
+    for child_id in child_ids:
+        if child_id not in children:
+            raise NotFound(f"no child {child_id}")
+    return children, record_ids, histories
 
 
-# Built once: per-event paths (rules at ingest) run these for one child at a time, and building cost as much as running.
-_CHILDREN = select(Child).where(Child.id.in_(bindparam("ids", expanding=True)))
-_RECORDS_OF_CHILDREN_BY_CHILD = select(RecordLink.child_id, RecordLink.source_record_id).where(
-    RecordLink.child_id.in_(bindparam("ids", expanding=True)), RecordLink.ended_at.is_(None))
+# Built once: per-event paths (rules at ingest) run this for one child at a time, and building cost as much as running.
+_CHILDREN_WITH_RECORDS = (
+    select(Child.id.label("child_id"), RecordLink.source_record_id, Child.reference, Child.dob, Child.sex,
+           Child.home_area_code, Child.status)
+    .select_from(Child)
+    .outerjoin(RecordLink, and_(RecordLink.child_id == Child.id, RecordLink.ended_at.is_(None)))
+    .where(Child.id.in_(bindparam("ids", expanding=True))))
 
 
 def list_children(session: Session, *, limit: int = 100, offset: int = 0) -> list[Child]:

@@ -255,22 +255,28 @@ def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Se
 
 def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[str] | None = None,
                      until: datetime | None = None, params: dict[str, Any] | None = None
-                     ) -> tuple[dict[int, list[int]], dict[int, list[EventOut]]]:
-    """Each owner's records and current events, oldest first, in one statement (chronologies for a whole chunk).
+                     ) -> tuple[dict[int, tuple[Any, ...]], dict[int, list[int]], dict[int, list[EventOut]]]:
+    """Each owner's own columns, records and current events, oldest first, in one statement (chronologies for a
+    whole chunk).
 
-    `links` selects (owner, source_record_id) pairs — another domain's links, e.g. identity's children —
-    with its own bound `params`; an owner with records but no such event still gets its records.
+    `links` selects (owner, source_record_id, *owner columns) — another domain's links, e.g. identity's
+    children with their summary — with its own bound `params`. An owner with records but no such event still
+    gets its records; a source_record_id of NULL (an owner with no records, by an outer join) gets none.
     """
     values = dict(params or {})
     if kinds:
         values["kinds"] = list(kinds)
     if until is not None:
         values["until"] = until
+    owners: dict[int, tuple[Any, ...]] = {}
     records: dict[int, list[int]] = {}
     found: dict[int, list[EventOut]] = {}
+    extra = len(links.selected_columns) - 2
     for row in session.execute(_linked_query(links, bool(kinds), until is not None), values):
+        if row[0] not in owners:
+            owners[row[0]] = tuple(row[2:2 + extra])
         held = records.setdefault(row[0], [])
-        if row[1] not in held:
+        if row[1] is not None and row[1] not in held:
             held.append(row[1])
         history = found.setdefault(row[0], [])
         if row.id is not None:
@@ -280,7 +286,7 @@ def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[st
                 area_code=row.area_code, place=row.place, payload=row.payload, version=row.version))
     for history in found.values():  # by time as Python compares it (SQLite compares stored text)
         history.sort(key=lambda item: (item.occurred_at, item.id))
-    return records, found
+    return owners, records, found
 
 
 @cache
@@ -296,7 +302,7 @@ def _linked_query(links: Select[Any], kinds: bool, until: bool) -> Select[Any]:
         on.append(Event.kind.in_(bindparam("kinds", expanding=True)))
     if until:
         on.append(Event.occurred_at <= bindparam("until", type_=Event.occurred_at.type))
-    return (select(owner, record, Event.id, Event.kind, Event.occurred_at, Event.recorded_at,
+    return (select(owner, record, *linked.c[2:], Event.id, Event.kind, Event.occurred_at, Event.recorded_at,
                    agencies.c.code.label("agency_code"), agencies.c.name.label("agency_name"), Event.person_role,
                    Event.area_code, Event.place, Event.payload, Event.version)
             .select_from(linked.outerjoin(Event, and_(*on)).outerjoin(agencies, agencies.c.id == Event.agency_id))

@@ -119,8 +119,8 @@ def load_children(session: Session, *, child_ids: Sequence[int], kinds: Sequence
 
     With `until` (the chunk's latest event), later events are not read: rules look back from each event only.
     """
-    children = identity.get_children(session, child_ids=child_ids)
-    record_ids, histories = identity.linked_histories(session, child_ids=child_ids, kinds=kinds, until=until)
+    children, record_ids, histories = identity.linked_histories(session, child_ids=child_ids, kinds=kinds,
+                                                                 until=until)
     states: dict[int, ChildState] = {}
     for child_id in dict.fromkeys(child_ids):
         child, ids, history = children[child_id], record_ids[child_id], histories[child_id]
