@@ -102,6 +102,7 @@ from reachable.access.users import (
     set_password,
     update_user,
 )
+from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 
 __all__ = [
@@ -215,7 +216,12 @@ def create_token(session: Session, *, agency_id: int, name: str, purpose: str = 
 
 def check_token(session: Session, *, token: str, purpose: str | None = None) -> ApiToken | None:
     """The live token matching this secret (and purpose, if given), or None."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    # The token and its agency in one statement: every agency system's request starts here.
+    found = session.execute(areas.with_agency(select(ApiToken), ApiToken.agency_id)
+                            .where(ApiToken.token_hash == token_digest(token))).first()
+    row: ApiToken | None = found[0] if found is not None else None
+    agency = found[1] if found is not None else None
+    areas.hold_agency(session, agency)
     if row is None or row.revoked_at is not None or (purpose is not None and row.purpose != purpose):
         return None
     return row

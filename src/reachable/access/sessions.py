@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from reachable.access import mfa, passwords
 from reachable.access.models import LoginAttempt, User, UserSession
+from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.db.uow import defer_write
 
@@ -113,12 +114,14 @@ def start_session(session: Session, *, user: User, origin: str | None = None, us
 def resume(session: Session, *, token: str, now: datetime | None = None) -> tuple[UserSession, User] | None:
     """The live session and its active user for a token, touching its idle clock; None if dead or expired."""
     now = now or utcnow()
-    # The session and its user in one statement: every authenticated request starts here.
-    found = session.execute(select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
+    # The session, its user and the user's agency in one statement: every authenticated request starts here.
+    found = session.execute(areas.with_agency(select(UserSession, User).outerjoin(User, User.id == UserSession.user_id),
+                                              User.agency_id)
                             .where(UserSession.token_hash == token_digest(token))).first()
     if found is None:
         return None
-    row, user = found
+    row, user, agency = found
+    areas.hold_agency(session, agency)
     if row.revoked_at is not None:
         return None
     if now >= row.expires_at:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from importlib import resources
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from reachable.areas.models import Agency, Area
 from reachable.common.errors import FieldError, InputRejected, NotFound
@@ -166,6 +167,18 @@ def _hold(held: dict[object, Agency], agency: Agency) -> Agency:
     """Keep an agency in the transaction's memo by id and by code."""
     held[agency.id] = held[agency.code] = agency
     return agency
+
+
+def with_agency(query: Select[Any], agency_id: ColumnElement[Any] | QueryableAttribute[Any]) -> Select[Any]:
+    """`query` with the agency `agency_id` names as one more, outer-joined entity: another domain's hot read (the
+    caller of every request) gets its agency in the same statement, then keeps it with `hold_agency`."""
+    return query.add_columns(Agency).outerjoin(Agency, Agency.id == agency_id)
+
+
+def hold_agency(session: Session, agency: Agency | None) -> None:
+    """Keep an agency another domain's statement read in this transaction's memo (see `agencies_by_id`)."""
+    if agency is not None:
+        _hold(memo(session, _AGENCIES), agency)
 
 
 def agencies_by_id(session: Session, *, ids: set[int]) -> dict[int, Agency]:
