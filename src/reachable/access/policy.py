@@ -173,7 +173,7 @@ def relationships(session: Session, *, user: Principal, child_id: int, now: date
     child = _identity().get_child(session, child_id=child_id)
     if _in_area(session, user=user, area_code=child.home_area_code):
         found.append(f"child resident in your area ({child.home_area_code})")
-    placed, own, task, plan, referral = session.execute(
+    placed, own, task, plan, referral, latest_sharing = session.execute(
         _relationship_query(), {"child_id": child_id, "agency_id": user.agency_id}).one()
     placement_area = (placed or {}).get("placement_area_code") if isinstance(placed, dict) else None
     if _in_area(session, user=user, area_code=placement_area):
@@ -186,8 +186,7 @@ def relationships(session: Session, *, user: Principal, child_id: int, now: date
         found.append(f"open plan #{plan} involving your agency")
     if referral is not None:
         found.append(f"open NRM referral #{referral} by your agency")
-    shared = _sharing(session, child_id=child_id, agency_id=user.agency_id, now=now,
-                      scopes=("details", "intelligence"))
+    shared = _in_force(session.get(SharingDecision, latest_sharing), now) if latest_sharing is not None else None
     if shared is not None:
         found.append(f"sharing decision #{shared.id} ({shared.lawful_gateway}): {shared.reason}")
     return found
@@ -195,10 +194,11 @@ def relationships(session: Session, *, user: Principal, child_id: int, now: date
 
 @cache
 def _relationship_query() -> Select[Any]:
-    """One round trip for the facts `relationships` reads from other domains' tables (five lookups otherwise).
+    """One round trip for the facts `relationships` reads (six lookups otherwise).
 
-    The latest placement's payload, and the first of: a record the agency holds, an open task it owns, an open
-    plan it owns or has an action in, an open NRM referral it made. Every child read runs this.
+    The latest placement's payload; the first of: a record the agency holds, an open task it owns, an open plan it
+    owns or has an action in, an open NRM referral it made; and the latest sharing decision about the child to the
+    agency (details or intelligence). Every child read runs this.
     """
     from reachable.db.registry import metadata
 
@@ -221,16 +221,26 @@ def _relationship_query() -> Select[Any]:
     nrm = tables["nrm_referrals"]
     referral = select(nrm.c.id).where(nrm.c.child_id == child_id, nrm.c.first_responder_agency_id == agency_id,
                                       nrm.c.cg_decision.is_(None)).limit(1)
-    return select(*(query.scalar_subquery() for query in (placed, own, task, plan, referral)))
+    shared = _latest_sharing(child_id, agency_id, ("details", "intelligence")).with_only_columns(SharingDecision.id)
+    return select(*(query.scalar_subquery() for query in (placed, own, task, plan, referral, shared)))
+
+
+def _latest_sharing(child_id: Any, agency_id: Any, scopes: tuple[str, ...]) -> Select[Any]:
+    """The latest sharing decision about a child to an agency within these scopes (a later one overrides)."""
+    return select(SharingDecision).where(
+        SharingDecision.child_id == child_id, SharingDecision.to_agency_id == agency_id,
+        SharingDecision.scope.in_(scopes)).order_by(SharingDecision.decided_at.desc(),
+                                                   SharingDecision.id.desc()).limit(1)
 
 
 def _sharing(session: Session, *, child_id: int, agency_id: int, now: datetime,
              scopes: tuple[str, ...]) -> SharingDecision | None:
     """The latest sharing decision in force for a child to an agency, if it shares within these scopes."""
-    latest = session.scalar(select(SharingDecision).where(
-        SharingDecision.child_id == child_id, SharingDecision.to_agency_id == agency_id,
-        SharingDecision.scope.in_(scopes)).order_by(SharingDecision.decided_at.desc(),
-                                                   SharingDecision.id.desc()).limit(1))
+    return _in_force(session.scalar(_latest_sharing(child_id, agency_id, scopes)), now)
+
+
+def _in_force(latest: SharingDecision | None, now: datetime) -> SharingDecision | None:
+    """A latest sharing decision if it shares and has not expired."""
     if latest is None or latest.decision != "share":
         return None  # a later decision not to share withdraws an earlier one
     if latest.expires_at is not None and latest.expires_at <= now:
