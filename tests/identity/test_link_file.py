@@ -74,3 +74,14 @@ def test_link_file_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "3 records -> 2 clusters" in result.output
     assert (tmp_path / "out.csv").read_text().splitlines()[0] == '"record_id","cluster_id"'
+
+
+def test_record_ids_of_superscript_digits_are_text_not_numbers(tmp_path: Path) -> None:
+    # Ids are text: '²' passes str.isdigit() but int() refuses it, so nothing may treat such an id as a number.
+    world = synthetic.world(children=150, records_per_child=2.5, seed=21)
+    superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    rows = [{**row, "record_id": str(n).translate(superscript)} for n, row in enumerate(world.records)]
+    source = _write(tmp_path / "in.csv", rows, ["record_id", "first_name", "last_name", "dob", "sex"])
+    link_file(source, tmp_path / "out.csv")
+    with (tmp_path / "out.csv").open() as handle:
+        assert {row["record_id"] for row in csv.DictReader(handle)} == {row["record_id"] for row in rows}

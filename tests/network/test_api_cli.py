@@ -76,6 +76,14 @@ def test_a_time_before_year_one_in_utc_is_not_a_server_error(client: TestClient,
         assert answer.status_code == 200 and answer.json() == []
 
 
+def test_a_seed_of_superscript_digits_is_not_a_server_error(client: TestClient,
+                                                            sessions: sessionmaker[Session]) -> None:
+    # Found by the full API fuzz (28 Nov 2026): '³' passes str.isdigit() but int() refuses it (a 500 before).
+    council = _auth(sessions, COUNCIL, "social_worker")
+    answer = client.get("/api/v1/network/exposure", headers=council, params={"seed": ["³", "²⁰"]})
+    assert answer.status_code < 500, answer.text
+
+
 def test_sharing_and_editing_need_an_analyst_token_and_a_reason(client: TestClient,
                                                                  sessions: sessionmaker[Session]) -> None:
     with sessions() as session:

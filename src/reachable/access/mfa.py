@@ -6,6 +6,8 @@ import time
 
 import pyotp
 
+from reachable.common.text import is_digits
+
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # accept one step either side for clock drift
 ISSUER = "Reachable"
@@ -29,7 +31,7 @@ def current_code(secret: str, *, at: float | None = None) -> str:
 def matching_step(secret: str, code: str, *, last_step: int | None, at: float | None = None) -> int | None:
     """The time step a code belongs to if it is valid and newer than the last accepted one, else None."""
     code = code.replace(" ", "").strip()
-    if not code.isdigit() or len(code) != 6:
+    if not is_digits(code) or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
     now_step = int((time.time() if at is None else at) // STEP_SECONDS)

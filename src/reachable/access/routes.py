@@ -32,6 +32,7 @@ from reachable.access.schemas import (
 from reachable.access.sharing import known_to
 from reachable.api.deps import Authorised, SessionDep, authorise
 from reachable.areas import service as areas
+from reachable.common.text import is_digits
 
 router = APIRouter(tags=["access"])
 CSV = "text/csv; charset=utf-8"
@@ -229,7 +230,7 @@ def create_agreement(body: AgreementIn, session: SessionDep,
 
 def _export_target(session: Session, request: Request) -> access.Target:
     """The child, agreement and recipient agency of a person export, read from the path and query."""
-    child_id = int(request.path_params["child_id"]) if str(request.path_params.get("child_id", "")).isdigit() else 0
+    child_id = int(request.path_params["child_id"]) if is_digits(str(request.path_params.get("child_id", ""))) else 0
     agreement = request.query_params.get("agreement_id", "")
     recipient = request.query_params.get("recipient_agency")
     recipient_id = None
@@ -238,7 +239,7 @@ def _export_target(session: Session, request: Request) -> access.Target:
             recipient_id = areas.get_agency(session, code=recipient).id
         except Exception:
             recipient_id = -1
-    return access.Target(child_id=child_id, agreement_id=int(agreement) if agreement.isdigit() else None,
+    return access.Target(child_id=child_id, agreement_id=int(agreement) if is_digits(agreement) else None,
                          recipient_agency_id=recipient_id)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from reachable.common.text import is_digits
 from reachable.identity.engines import make_api
 from reachable.identity.training import Trained, linker_for, train
 
@@ -163,7 +164,7 @@ def _rehome(apart: dict[str, set[str]], find: Any) -> None:
 
 def _sort_key(record_id: str) -> tuple[int, str]:
     """Numeric ids sort as numbers, others as text."""
-    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
+    return (int(record_id), "") if is_digits(record_id) else (1 << 62, record_id)
 
 
 def link_table(table: pa.Table, *, engine: str = "duckdb", trained: Trained | None = None,

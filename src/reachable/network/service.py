@@ -18,6 +18,7 @@ from reachable.access import service as access
 from reachable.areas import service as areas
 from reachable.common.dates import utcnow
 from reachable.common.errors import Conflict, InputRejected, NotFound
+from reachable.common.text import is_digits
 from reachable.network.build import BuildResult, BulkIO, build_for_events, rebuild
 from reachable.network.derive import PLACE_TYPES, POLICE, SHARED, link_key
 from reachable.network.models import NetworkEntity, NetworkLink, NetworkSharingDecision
@@ -80,7 +81,7 @@ def entity_visible(session: Session, *, viewer: Viewer, entity: NetworkEntity) -
 
 def find_entity(session: Session, *, viewer: Viewer, ref: str | int) -> NetworkEntity:
     """An entity by id or key that the viewer may see; NotFound otherwise (existence is not disclosed)."""
-    entity = (session.get(NetworkEntity, int(ref)) if isinstance(ref, int) or str(ref).isdigit()
+    entity = (session.get(NetworkEntity, int(ref)) if isinstance(ref, int) or is_digits(str(ref))
               else session.scalar(select(NetworkEntity).where(NetworkEntity.key == str(ref))))
     if entity is None or not entity_visible(session, viewer=viewer, entity=entity):
         raise NotFound(f"no network entity {ref}")

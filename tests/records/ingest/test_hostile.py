@@ -18,6 +18,8 @@ CASES = [
     ("billion_laughs.xml", "CSC-E08000025", "(file)", "DOCTYPE or ENTITY declaration is refused"),
     ("cin_bad_codes.xml", "CSC-E08000025", "CINdetails[1].ReferralSource", "unknown code"),
     ("cin_no_episode.xml", "CSC-E08000025", "CINdetails", "is required"),
+    # Superscript digits pass str.isdigit() but not int(): an unhandled ValueError before.
+    ("cin_superscript_year.xml", "CSC-E08000025", "Header.CollectionDetails.Year", "census years from"),
     ("police_wrong_columns.csv", POLICE, "(header)", "wrong columns"),
     ("police_bad_dates.csv", POLICE, "arrested_at", "not a valid date and time"),
     ("police_bad_codes.csv", POLICE, "offence_category", "unknown code"),

@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from reachable.common.errors import FieldError
+from reachable.common.text import is_digits
 from reachable.records.ingest.base import (
     SNIFF_BYTES,
         Row,
@@ -264,7 +265,7 @@ def _check_header(element: Any, source: Source) -> FieldError | None:
     if collection.upper() != "CIN":
         return FieldError("Header.CollectionDetails.Collection", "not a CIN census file", collection,
                           file=source.label, line=line)
-    if not year_text.isdigit() or int(year_text) < FIRST_YEAR:
+    if not is_digits(year_text) or int(year_text) < FIRST_YEAR:
         return FieldError("Header.CollectionDetails.Year", f"census years from {FIRST_YEAR} are supported",
                           year_text, file=source.label, line=line)
     return None

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from reachable.common.text import is_digits
 from reachable.reports import service as reports
 from reachable.reports.schemas import ALL, ReturnOut, StatisticOut, Table, TableRow
 
@@ -149,7 +150,7 @@ def choose(*, area: str | None, from_year: str | None, to_year: str | None, defa
     def year(value: str | None, name: str) -> int:
         if value is None or value == "":
             return current
-        if not value.isdigit() or int(value) not in offered:
+        if not is_digits(value) or int(value) not in offered:
             errors[name] = "dashboard.error_year"
             return current
         return int(value)
