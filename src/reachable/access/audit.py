@@ -15,6 +15,7 @@ import json
 import logging
 import statistics
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -147,9 +148,17 @@ def seal_committed(bind: Engine | Connection) -> int:
         return 0
 
 
+SEAL_GATHER = 0.1  # seconds a woken background sealer waits, so the commits of that moment share one seal
+
+
 class BackgroundSealer(threading.Thread):
     """A server worker's sealer: woken after each commit that appended audit rows, it seals them in batches, so
-    requests neither wait for the chain nor pay a sealing transaction each. It also wakes every second."""
+    requests neither wait for the chain nor pay a sealing transaction each. It also wakes every second.
+
+    Once woken it gathers for `SEAL_GATHER` before sealing: sealing at every wake-up cost a transaction of four
+    statements for every request or two under load (a third of a read's CPU in a profile); gathered, one seal
+    covers every commit of the last tenth of a second, and a row waits for its seal at most that much longer.
+    """
 
     def __init__(self, engine: Engine) -> None:
         """A sealer for one engine (not started)."""
@@ -165,7 +174,8 @@ class BackgroundSealer(threading.Thread):
     def run(self) -> None:
         """Seal whenever woken (or every second) until stopped."""
         while not self._stopping:
-            self._woken.wait(timeout=1.0)
+            if self._woken.wait(timeout=1.0) and not self._stopping:
+                time.sleep(SEAL_GATHER)  # later commits' wake-ups fall in this pause and are answered by this seal
             self._woken.clear()
             seal_committed(self.engine)
 
