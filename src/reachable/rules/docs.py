@@ -118,6 +118,16 @@ of a chunk's 294 statements), firings and tasks with one insert each, marker his
 for every event (earlier firings, open markers and tasks, firing and task inserts, the per-child lock) are built
 once per process; each event's look-back (`before`) is worked out once.
 
+**Per event, 28 Nov 2026 (a quiet 2-core AMD EPYC machine, not the one above).** Each child's summary (reference,
+date of birth, sex, home area) now comes in the same statement as its records and chronology
+(`identity.linked_histories`), one statement less for every evaluated event. Back to back against the code at
+the start of the session (d0872cd), twice each, with `bench_rules.per_event` on the smoke stream: SQLite p99
+3.79 / 3.49 → 3.74 / 3.34 ms, PostgreSQL p99 11.60 / 9.66 → 8.26 / 11.20 ms (p50 2.49 / 2.04 → 1.51 / 1.95 ms);
+the same 1,014 firings and 1,231 tasks. `python -m bench.bench_rules --scale smoke` at 00:57 UTC gave SQLite
+p99 5.14 ms and PostgreSQL 11.99 ms (`bench/results/rules-smoke.md`): on SQLite the target is met in some runs
+and missed in others; on PostgreSQL it is **not met** (an event that fires runs 9–10 statements and about 6–8 ms
+of Python). Bulk, same run: rules stage alone 4,379 events/s (SQLite) and 2,107 (PostgreSQL); **not met**.
+
 What is left:
 
 - **Per event on PostgreSQL.** An event that fires still runs about 10 statements (the child, its chronology,
