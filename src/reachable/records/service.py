@@ -218,6 +218,16 @@ def get_source_record(session: Session, *, record_id: int) -> SourceRecord | Non
     return session.get(SourceRecord, record_id)
 
 
+def record_home_areas(session: Session, *, record_ids: Sequence[int]) -> dict[int, str | None]:
+    """The home area each source record gives (None where it gives none), without loading the records."""
+    ids = sorted(set(record_ids))
+    found: dict[int, str | None] = {}
+    for start in range(0, len(ids), 1000):
+        found.update((record_id, area) for record_id, area in session.execute(
+            select(SourceRecord.id, SourceRecord.home_area_code).where(SourceRecord.id.in_(ids[start:start + 1000]))))
+    return found
+
+
 def get_source_records(session: Session, *, record_ids: Sequence[int]) -> dict[int, SourceRecord]:
     """Source records by id, in a few set-based queries (a chunk of thousands is one or two reads)."""
     ids = sorted(set(record_ids))

@@ -120,7 +120,7 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
     agencies = areas.agencies_by_id(session, ids={event.agency_id for event, _ in pairs})
     states = _prepare(session, registry=registry, pairs=pairs)
     homeless = {event.source_record_id for event, child_id in pairs if states[child_id].home_area_code is None}
-    source_records = records.get_source_records(session, record_ids=sorted(homeless))
+    record_areas = records.record_home_areas(session, record_ids=sorted(homeless))
     chunk = Chunk(session, states)
     for state in states.values():
         state.ahead = chunk
@@ -131,7 +131,7 @@ def run_events(session: Session, *, registry: Registry, event_ids: Sequence[int]
             continue  # a batch repeating one event evaluates it once
         seen.add(event.id)
         todo.append(EventFacts(session, event=event, agency=agencies[event.agency_id], state=states[child_id],
-                               source_records=source_records))
+                               record_areas=record_areas))
     chunk.facts = todo
     session.flush()  # what earlier stages left pending (e.g. NRM tasks) is visible to the chunk's reads below
     # No autoflush while evaluating: the chunk keeps its own changes in memory and writes them together at the end.

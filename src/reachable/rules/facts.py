@@ -148,13 +148,14 @@ class EventFacts:
     """The facts about one event that conditions, templates, owners and reasons use (computed lazily)."""
 
     def __init__(self, session: Session, *, event: Any, agency: Any, state: ChildState,
-                 source_records: Mapping[int, Any] | None = None) -> None:
+                 record_areas: Mapping[int, str | None] | None = None) -> None:
         """Wrap a stored event (ORM row), the agency that recorded it and the child's state.
 
-        `source_records` (read ahead for a chunk) spares a query per event when the home area comes from them.
+        `record_areas` (source record id -> the home area it gives, read ahead for a chunk) spares a query per
+        event when the home area comes from the event's record.
         """
         self.session, self.event, self.agency, self.state = session, event, agency, state
-        self.source_records = source_records
+        self.record_areas = record_areas
         self.payload: dict[str, Any] = dict(event.payload or {})
         # Plain attributes: conditions, windows and dedupe read these thousands of times per chunk.
         self.at: datetime = event.occurred_at
@@ -183,9 +184,10 @@ class EventFacts:
                 return upper_tier(self.session, placing)
         if self.state.home_area_code:
             return upper_tier(self.session, self.state.home_area_code)
-        known = self.source_records
-        record = (known[self.event.source_record_id] if known is not None and self.event.source_record_id in known
-                  else records.get_source_record(self.session, record_id=self.event.source_record_id))
+        known, record_id = self.record_areas, self.event.source_record_id
+        if known is not None and record_id in known:
+            return upper_tier(self.session, known[record_id])
+        record = records.get_source_record(self.session, record_id=record_id)
         return upper_tier(self.session, record.home_area_code if record else None)
 
     @cached_property
