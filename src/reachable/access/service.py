@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from reachable.access.audit import (
@@ -214,11 +216,15 @@ def create_token(session: Session, *, agency_id: int, name: str, purpose: str = 
     return token
 
 
+@cache
+def _token_query() -> Select[Any]:
+    """A token and its agency in one statement, built once: every agency system's request starts here."""
+    return areas.with_agency(select(ApiToken), ApiToken.agency_id).where(ApiToken.token_hash == bindparam("digest"))
+
+
 def check_token(session: Session, *, token: str, purpose: str | None = None) -> ApiToken | None:
     """The live token matching this secret (and purpose, if given), or None."""
-    # The token and its agency in one statement: every agency system's request starts here.
-    found = session.execute(areas.with_agency(select(ApiToken), ApiToken.agency_id)
-                            .where(ApiToken.token_hash == token_digest(token))).first()
+    found = session.execute(_token_query(), {"digest": token_digest(token)}).first()
     row: ApiToken | None = found[0] if found is not None else None
     agency = found[1] if found is not None else None
     areas.hold_agency(session, agency)

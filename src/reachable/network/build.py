@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, String, Text, and_, case, cast, delete, func, select, type_coerce, update
@@ -30,8 +31,10 @@ MAX_INCIDENT_PEOPLE = 50  # a reference shared by more people than this is an op
 _STORED_LENGTH = len("2025-01-31 12:00:00.000000")  # SQLAlchemy's SQLite storage form of a time
 
 
+@cache
 def _fact_query() -> Select[Any]:
-    """Current events joined to their source record and the child the record is linked to.
+    """Current events joined to their source record and the child the record is linked to (built once: every
+    submission's network stage runs it).
 
     The build is a read-only analytic scan over other domains' tables; it reads them through the shared
     metadata (as Core tables) because no per-row service call can reach millions of events in minutes.
