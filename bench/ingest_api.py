@@ -124,6 +124,20 @@ def _token(url: str) -> str:
     return token
 
 
+START = datetime.now(UTC) - timedelta(days=200)  # events recent enough for the rules to act on
+
+
+def _body(number: int, n: int) -> dict[str, Any]:
+    """Client `number`'s `n`th event: about one of a pool of 400 children, a kind in turn from KINDS."""
+    child = (number * 7919 + n) % 400
+    kind, payload = KINDS[n % len(KINDS)]
+    return {"agency": "POL-E23000014", "agency_key": f"API-{number}-{n}", "kind": kind,
+            "occurred_at": (START + timedelta(minutes=n * 17 + number)).isoformat(), "area_code": "E08000025",
+            "payload": payload,
+            "person": {"agency_person_id": f"API-C{child}", "first_name": f"Child{child}", "last_name": "Api",
+                       "dob": "2010-05-04", "home_area_code": "E08000025"}}
+
+
 class Submitter(threading.Thread):
     """One agency system posting single events until the deadline, timing each reply."""
 
@@ -136,18 +150,11 @@ class Submitter(threading.Thread):
 
     def run(self) -> None:
         """Post events about a pool of 400 children, recent enough for the rules to act on."""
-        start = datetime.now(UTC) - timedelta(days=200)
         with httpx.Client(base_url=self.base, timeout=30) as http:
             n = 0
             while time.perf_counter() < self.deadline:
                 n += 1
-                child = (self.number * 7919 + n) % 400
-                kind, payload = KINDS[n % len(KINDS)]
-                body = {"agency": "POL-E23000014", "agency_key": f"API-{self.number}-{n}", "kind": kind,
-                        "occurred_at": (start + timedelta(minutes=n * 17 + self.number)).isoformat(),
-                        "area_code": "E08000025", "payload": payload,
-                        "person": {"agency_person_id": f"API-C{child}", "first_name": f"Child{child}",
-                                   "last_name": "Api", "dob": "2010-05-04", "home_area_code": "E08000025"}}
+                body = _body(self.number, n)
                 started = time.perf_counter()
                 try:
                     status = http.post("/api/v1/events", json=body, headers=self.headers).status_code
