@@ -50,7 +50,8 @@ def measure(database: str, events: int, profile: Path | None) -> dict[str, float
 
     _inline()
     postgres = "postgresql://postgres@127.0.0.1:5432/x" if database == "postgresql" else None
-    url = _store(postgres, Path(tempfile.mkdtemp()))
+    folder = tempfile.TemporaryDirectory(prefix="reachable-api-inprocess-")  # the SQLite store, if any
+    url = _store(postgres, Path(folder.name))
     headers = {"Authorization": f"Bearer {_token(url)}"}
     os.environ["REACHABLE_DATABASE_URL"] = url
     app = create_app(Settings())
@@ -76,6 +77,7 @@ def measure(database: str, events: int, profile: Path | None) -> dict[str, float
     finally:
         if postgres:
             _admin(url, create=False)
+        folder.cleanup()
     if profile:
         profiler.dump_stats(profile)
     return figures

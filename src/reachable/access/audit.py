@@ -155,9 +155,9 @@ class BackgroundSealer(threading.Thread):
     """A server worker's sealer: woken after each commit that appended audit rows, it seals them in batches, so
     requests neither wait for the chain nor pay a sealing transaction each. It also wakes every second.
 
-    Once woken it gathers for `SEAL_GATHER` before sealing: sealing at every wake-up cost a transaction of four
-    statements for every request or two under load (a third of a read's CPU in a profile); gathered, one seal
-    covers every commit of the last tenth of a second, and a row waits for its seal at most that much longer.
+    Once woken it gathers for `SEAL_GATHER` before sealing: sealing at every wake-up could run a sealing
+    transaction of four statements after every commit; gathered, one seal covers every commit of the last tenth
+    of a second, and a row waits for its seal at most that much longer.
     """
 
     def __init__(self, engine: Engine) -> None:

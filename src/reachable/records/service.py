@@ -252,7 +252,7 @@ def find_matching_records(session: Session, *, record: SourceRecord, identifiers
 
 
 def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Sequence[str] | None = None,
-                agency_codes: Sequence[str] | None = None, include_superseded: bool = False) -> list[EventOut]:
+                include_superseded: bool = False) -> list[EventOut]:
     """Events about the given source records, oldest first: the raw material of a chronology."""
     query = (select(Event).where(Event.source_record_id.in_(source_record_ids))
              .order_by(Event.occurred_at, Event.id))
@@ -260,7 +260,7 @@ def list_events(session: Session, *, source_record_ids: Sequence[int], kinds: Se
         query = query.where(Event.superseded_at.is_(None))
     if kinds:
         query = query.where(Event.kind.in_(kinds))
-    return _event_outs(session, list(session.scalars(query)), agency_codes)
+    return _event_outs(session, list(session.scalars(query)))
 
 
 def events_of_linked(session: Session, *, links: Select[Any], kinds: Sequence[str] | None = None,
@@ -319,8 +319,8 @@ def _linked_query(links: Select[Any], kinds: bool, until: bool) -> Select[Any]:
             .order_by(Event.occurred_at, Event.id))
 
 
-def _event_outs(session: Session, events: list[Event], agency_codes: Sequence[str] | None) -> list[EventOut]:
-    """Stored events as EventOut, optionally only those recorded by the given agencies."""
+def _event_outs(session: Session, events: list[Event]) -> list[EventOut]:
+    """Stored events as EventOut, with the recording agency's code and name."""
     agencies = areas.agencies_by_id(session, ids={event.agency_id for event in events})
     return [
         EventOut(id=event.id, kind=event.kind, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
@@ -328,5 +328,4 @@ def _event_outs(session: Session, events: list[Event], agency_codes: Sequence[st
                  person_role=event.person_role, area_code=event.area_code, place=event.place,
                  payload=event.payload, version=event.version)
         for event in events
-        if not agency_codes or agencies[event.agency_id].code in agency_codes
     ]
